@@ -1,0 +1,201 @@
+"""The ``kiosk`` command: ``run``, ``assistant add|list|disable|enable``, ``--version``.
+
+Errors are one plain line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+from kiosk import __version__
+from kiosk.clock import SystemClock
+from kiosk.config import Config, load_config
+from kiosk.errors import AssistantExists, AssistantNotFound, KioskError
+from kiosk.services.auth import check_pin_format, hash_pin
+from kiosk.storage import Repository, open_database
+
+logger = logging.getLogger(__name__)
+
+DEMO_ASSISTANT = "Démo"
+DEMO_PIN = "1234"
+FRONTEND_GROUP = "kiosk.frontends"
+
+# Exit statuses
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class Frontend(Protocol):
+    def __call__(self, config: Config) -> int: ...
+
+
+class CliError(Exception):
+    """A plain-words failure of a command."""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Assisted-teleconsultation cabin kiosk.",
+    )
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: $KIOSK_CONFIG)")
+    parser.add_argument("--data-dir", type=Path, help="folder of the database (default: ./data)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the touchscreen kiosk")
+    run.add_argument("--fullscreen", action="store_true", help="fill the screen (cabin mode)")
+    run.add_argument("--language", choices=["fr", "en"], help="language of the screens")
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"create the assistant '{DEMO_ASSISTANT}' (PIN {DEMO_PIN}) if there is none: for trying it out",
+    )
+
+    assistant = commands.add_parser("assistant", help="manage tele-assistants")
+    actions = assistant.add_subparsers(dest="action", metavar="ACTION")
+    add = actions.add_parser("add", help="add an assistant (asks for the PIN twice)")
+    add.add_argument("name")
+    actions.add_parser("list", help="list assistants")
+    disable = actions.add_parser("disable", help="stop an assistant from signing in")
+    disable.add_argument("name")
+    enable = actions.add_parser("enable", help="let a disabled assistant sign in again")
+    enable.add_argument("name")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = str(args.data_dir)
+    if getattr(args, "fullscreen", False):
+        overrides.setdefault("ui", {})["fullscreen"] = True
+    if getattr(args, "language", None):
+        overrides.setdefault("ui", {})["language"] = args.language
+    return load_config(args.config, overrides=overrides)
+
+
+def _repository(config: Config) -> tuple[Repository, Any]:
+    clock = SystemClock()
+    opened = open_database(config.database_path, clock)
+    if opened.set_aside is not None:
+        print(
+            f"kiosk: the database could not be read; it was kept aside as {opened.set_aside} "
+            "and a new, empty one was started",
+            file=sys.stderr,
+        )
+    return Repository(opened.db, clock), opened
+
+
+def _read_pin_twice() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("PIN (4 to 8 digits): ")
+        second = getpass.getpass("PIN again: ")
+    else:  # scripted: two lines on standard input
+        first = sys.stdin.readline().strip()
+        second = sys.stdin.readline().strip()
+    if first != second:
+        raise CliError("the two PINs differ; nothing was saved")
+    check_pin_format(first)
+    return first
+
+
+def _valid_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > 60 or not all(ch.isalpha() or ch in " -'’." for ch in name):
+        raise CliError("a name is 1 to 60 letters (spaces, hyphens and apostrophes allowed)")
+    return name
+
+
+def ensure_demo_assistant(repo: Repository) -> None:
+    if repo.assistant_by_name(DEMO_ASSISTANT) is None:
+        repo.add_assistant(DEMO_ASSISTANT, hash_pin(DEMO_PIN))
+
+
+def _assistant_command(args: argparse.Namespace, config: Config) -> int:
+    if args.action is None:
+        raise CliError("say what to do: kiosk assistant add|list|disable|enable")
+    repo, opened = _repository(config)
+    try:
+        if args.action == "add":
+            name = _valid_name(args.name)
+            if repo.assistant_by_name(name) is not None:
+                raise AssistantExists(f"an assistant named '{name}' already exists")
+            pin = _read_pin_twice()
+            repo.add_assistant(name, hash_pin(pin))
+            print(f"assistant '{name}' added")
+        elif args.action == "list":
+            for row in repo.assistants():
+                print(f"{row.name}\t{'disabled' if row.disabled else 'active'}")
+        else:
+            found = repo.assistant_by_name(args.name)
+            if found is None:
+                raise AssistantNotFound(f"no assistant named '{args.name}'")
+            repo.set_assistant_disabled(found.id, args.action == "disable")
+            print(f"assistant '{found.name}' {args.action}d")
+    finally:
+        opened.close()
+    return 0
+
+
+def _run_command(args: argparse.Namespace, config: Config) -> int:
+    if args.demo:
+        repo, opened = _repository(config)
+        try:
+            ensure_demo_assistant(repo)
+        finally:
+            opened.close()
+    frontend = _load_frontend()
+    return frontend(config)
+
+
+def _load_frontend() -> Frontend:
+    # The touchscreen is found through an entry point: the core never imports the UI (ui -> kiosk).
+    for entry in metadata.entry_points(group=FRONTEND_GROUP):
+        if entry.name == "qt":
+            try:
+                loaded: Frontend = entry.load()
+            except ImportError as exc:
+                raise CliError(
+                    f"the touchscreen cannot start: {exc.name or 'PySide6'} is not installed "
+                    "(install cabin-kiosk[gui])"
+                ) from exc
+            return loaded
+    raise CliError("the touchscreen is not installed (install cabin-kiosk[gui])")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        config = _config(args)
+        if args.command == "assistant":
+            return _assistant_command(args, config)
+        return _run_command(args, config)
+    except (KioskError, CliError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("kiosk: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"kiosk: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

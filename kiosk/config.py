@@ -1,0 +1,196 @@
+"""Typed, frozen settings: defaults < TOML file < ``KIOSK_*`` environment < command line.
+
+The file comes from ``--config``, else ``KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.toml`` when it
+exists. No file at all is fine: every setting has a default. Unknown keys and wrong types are errors
+that name the key, so a typo in a cabin's config never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import ConfigError
+
+SYSTEM_CONFIG = Path("/etc/kiosk/kiosk.toml")
+
+
+@dataclasses.dataclass(frozen=True)
+class UiConfig:
+    width: int = 1280
+    height: int = 800
+    fullscreen: bool = False
+    language: str = "fr"  # "fr" or "en": the language screens open in
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionConfig:
+    idle_timeout_s: float = 180.0  # idle time on a patient screen before the warning
+    idle_warning_s: float = 30.0  # countdown shown before the session is parked
+    emergency_number: str = "15"  # SAMU; 112 is always shown beside it
+
+
+@dataclasses.dataclass(frozen=True)
+class SecurityConfig:
+    pin_max_attempts: int = 5
+    pin_lockout_s: float = 60.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data")
+    ui: UiConfig = UiConfig()
+    session: SessionConfig = SessionConfig()
+    security: SecurityConfig = SecurityConfig()
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "kiosk.db"
+
+
+def _check_value(key: str, value: object, annotation: Any) -> object:
+    """Return ``value`` converted to the field's type, or raise ConfigError naming ``key``."""
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {
+            "1",
+            "true",
+            "yes",
+            "on",
+            "0",
+            "false",
+            "no",
+            "off",
+        }:
+            return value.lower() in {"1", "true", "yes", "on"}
+        raise ConfigError(f"{key}: expected true or false, got {value!r}", {"key": key})
+    if annotation is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{key}: expected a whole number, got {value!r}", {"key": key})
+    if annotation is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{key}: expected a number, got {value!r}", {"key": key})
+    if annotation is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{key}: expected text, got {value!r}", {"key": key})
+    if annotation is Path:
+        if isinstance(value, str | Path):
+            return Path(value)
+        raise ConfigError(f"{key}: expected a path, got {value!r}", {"key": key})
+    raise ConfigError(f"{key}: unsupported setting type", {"key": key})  # pragma: no cover
+
+
+def _build(cls: type[Any], data: Mapping[str, object], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            raise ConfigError(f"unknown setting '{prefix}{key}'", {"key": f"{prefix}{key}"})
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        annotation = hints[key]
+        full = f"{prefix}{key}"
+        if dataclasses.is_dataclass(annotation):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{full}: expected a [{full}] table", {"key": full})
+            values[key] = _build(typing.cast(type[Any], annotation), value, f"{full}.")
+        else:
+            values[key] = _check_value(full, value, annotation)
+    config = cls(**values)
+    _validate(config, prefix)
+    return config
+
+
+def _validate(config: object, prefix: str) -> None:
+    if isinstance(config, UiConfig) and config.language not in {"fr", "en"}:
+        raise ConfigError(f"{prefix}language: expected 'fr' or 'en'", {"key": f"{prefix}language"})
+    if isinstance(config, SessionConfig) and (
+        config.idle_timeout_s <= 0 or config.idle_warning_s < 0
+    ):
+        raise ConfigError(
+            f"{prefix}idle_timeout_s: must be positive", {"key": f"{prefix}idle_timeout_s"}
+        )
+    if isinstance(config, SecurityConfig) and config.pin_max_attempts < 1:
+        raise ConfigError(
+            f"{prefix}pin_max_attempts: must be at least 1", {"key": f"{prefix}pin_max_attempts"}
+        )
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``KIOSK_DATA_DIR``, ``KIOSK_UI__FULLSCREEN``, ``KIOSK_SESSION__IDLE_TIMEOUT_S``..."""
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith("KIOSK_") or name == "KIOSK_CONFIG":
+            continue
+        path = name[len("KIOSK_") :].lower().split("__")
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return out
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}", {"path": str(path)}) from exc
+    except PermissionError as exc:
+        raise ConfigError(f"config file not readable: {path}", {"path": str(path)}) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}", {"path": str(path)}
+        ) from exc
+
+
+def load_config(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the settings. ``overrides`` holds command-line values, as nested tables."""
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    if path is None and env.get("KIOSK_CONFIG"):
+        path = Path(env["KIOSK_CONFIG"])
+    if path is None and SYSTEM_CONFIG.is_file():
+        path = SYSTEM_CONFIG
+    if path is not None:
+        data = _read_file(path)
+    data = _merge(data, _env_overrides(env))
+    if overrides:
+        data = _merge(data, overrides)
+    return typing.cast(Config, _build(Config, data, ""))
+
+
+__all__ = ["Config", "SecurityConfig", "SessionConfig", "UiConfig", "load_config"]

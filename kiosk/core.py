@@ -1,0 +1,120 @@
+"""The core: storage + services on one asyncio loop, with no screen.
+
+``Core`` is what the UI, the command line and the tests drive. ``CoreThread`` runs it on its own
+loop in a dedicated thread, so the screen and the core never stall each other (design.md section 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from kiosk import errors
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Config
+from kiosk.services.session import Notice, SessionService
+from kiosk.storage import OpenedDatabase, Repository, open_database
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Core:
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self._opened: OpenedDatabase | None = None
+        self._session: SessionService | None = None
+
+    @property
+    def session(self) -> SessionService:
+        if self._session is None:
+            raise RuntimeError("the core is not started")
+        return self._session
+
+    @property
+    def repo(self) -> Repository:
+        return self.session.repo
+
+    async def start(self) -> None:
+        self._opened = open_database(self.config.database_path, self.clock)
+        notice = None
+        if self._opened.set_aside is not None:
+            notice = Notice(errors.DATABASE_RECOVERED, {"path": str(self._opened.set_aside)})
+        repo = Repository(self._opened.db, self.clock)
+        repo.audit("system", "kiosk_started")
+        self._session = SessionService(repo, self.config, self.clock)
+        await self._session.start(notice)
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.stop()
+            self._session.park_open_session("kiosk stopped")
+            self._session.repo.audit("system", "kiosk_stopped")
+            self._session = None
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
+
+
+class CoreThread:
+    """Runs a Core on its own asyncio loop in a daemon-free thread; joined by ``stop``."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="kiosk-core")
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self.core.start())
+        except BaseException as exc:  # reported to the starting thread
+            self._start_error = exc
+            self._ready.set()
+            self.loop.close()
+            return
+        self._ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(self.core.stop())
+        pending = asyncio.all_tasks(self.loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the core did not start in time")
+        if self._start_error is not None:
+            self._thread.join()
+            raise self._start_error
+
+    def call(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Run a plain function on the core loop; returns a future with its result."""
+
+        async def run() -> T:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop)
+
+    def submit(self, coro: Awaitable[T]) -> concurrent.futures.Future[T]:
+        async def run() -> T:
+            return await coro
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop)
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join()

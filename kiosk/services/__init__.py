@@ -1,0 +1,1 @@
+"""Services of the core: they own I/O (storage, devices, network) and feed the pure flow."""

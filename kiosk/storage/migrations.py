@@ -1,0 +1,139 @@
+"""Versioned schema migrations. Append only: never edit a migration that has shipped.
+
+Each migration is a list of statements applied in one transaction together with its row in
+``schema_migrations``, so a crash leaves the schema at a known version.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "assistants, sessions, patients, consents, triage, audit log",
+        (
+            """CREATE TABLE assistants (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                pin_hash TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE pin_attempts (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                at_epoch REAL NOT NULL,
+                assistant_id INTEGER REFERENCES assistants(id),
+                ok INTEGER NOT NULL
+            )""",
+            """CREATE TABLE sessions (
+                id TEXT PRIMARY KEY,
+                assistant_id INTEGER NOT NULL REFERENCES assistants(id),
+                state TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'parked', 'closed')),
+                end_reason TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                closed_at TEXT
+            )""",
+            "CREATE INDEX sessions_status ON sessions(status)",
+            """CREATE TABLE patients (
+                session_id TEXT PRIMARY KEY REFERENCES sessions(id),
+                family_name TEXT NOT NULL,
+                given_names TEXT NOT NULL,
+                birth_date TEXT NOT NULL,
+                sex TEXT NOT NULL,
+                nir TEXT,
+                treating_physician TEXT,
+                recorded_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE consents (
+                id INTEGER PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES sessions(id),
+                accepted INTEGER NOT NULL,
+                explained TEXT NOT NULL,
+                recorded_by INTEGER NOT NULL REFERENCES assistants(id),
+                recorded_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE triage (
+                session_id TEXT PRIMARY KEY REFERENCES sessions(id),
+                reason TEXT NOT NULL,
+                details TEXT NOT NULL,
+                red_flags TEXT NOT NULL,
+                answered_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                session_id TEXT,
+                detail TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX events_session ON events(session_id)",
+            # The audit log is append-only: the database itself refuses edits and deletions.
+            """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+               BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+            """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+               BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+        ),
+    ),
+)
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not exists:
+        return 0
+    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(
+    conn: sqlite3.Connection, applied_at: str, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> int:
+    """Bring the schema to the newest version; return it. Each step is all-or-nothing."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    conn.commit()
+    version = current_version(conn)
+    newest = max((m.version for m in migrations), default=0)
+    if version > newest:
+        raise RuntimeError(f"database schema version {version} is newer than this kiosk ({newest})")
+    for migration in migrations:
+        if migration.version <= version:
+            continue
+        conn.execute("BEGIN")
+        try:
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, applied_at),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            raise
+        logger.info(
+            "storage: migrated to schema version %d (%s)", migration.version, migration.name
+        )
+        version = migration.version
+    return version

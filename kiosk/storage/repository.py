@@ -1,0 +1,278 @@
+"""Reads and writes of the core, one method per domain operation.
+
+Every write that changes a session goes through ``with self.atomic():`` together with its audit
+row, so the audit log and the data never disagree. Audit details never hold patient identity.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from kiosk.clock import Clock
+from kiosk.identity import PatientIdentity
+
+
+@dataclass(frozen=True)
+class AssistantRow:
+    id: int
+    name: str
+    pin_hash: str
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: str
+    assistant_id: int
+    state: str
+    status: str  # open | parked | closed
+    end_reason: str | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    accepted: bool
+    explained: tuple[str, ...]
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class TriageRow:
+    reason: str
+    details: str
+    red_flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: str
+    actor: str
+    action: str
+    session_id: str | None
+    detail: dict[str, Any]
+
+
+class Repository:
+    def __init__(self, db: sqlite_utils.Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def _now(self) -> str:
+        return self.clock.now().isoformat()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self.db.atomic():
+            yield
+
+    # -- audit log ---------------------------------------------------------------------------
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        session_id: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.db.table("events").insert(
+            {
+                "at": self._now(),
+                "actor": actor,
+                "action": action,
+                "session_id": session_id,
+                "detail": json.dumps(dict(detail or {}), sort_keys=True),
+            }
+        )
+
+    def audit_log(self, session_id: str | None = None) -> list[AuditRow]:
+        where, args = ("session_id = ?", [session_id]) if session_id else (None, [])
+        return [
+            AuditRow(
+                r["id"], r["at"], r["actor"], r["action"], r["session_id"], json.loads(r["detail"])
+            )
+            for r in self.db.table("events").rows_where(where, args, order_by="id")
+        ]
+
+    # -- assistants --------------------------------------------------------------------------
+    def add_assistant(self, name: str, pin_hash: str) -> int:
+        with self.atomic():
+            table = self.db.table("assistants")
+            table.insert(
+                {"name": name, "pin_hash": pin_hash, "disabled": 0, "created_at": self._now()}
+            )
+            assistant_id = int(table.last_pk or 0)
+            self.audit("cli", "assistant_added", detail={"assistant_id": assistant_id})
+        return assistant_id
+
+    def _assistant(self, row: Mapping[str, Any]) -> AssistantRow:
+        return AssistantRow(row["id"], row["name"], row["pin_hash"], bool(row["disabled"]))
+
+    def assistant_by_name(self, name: str) -> AssistantRow | None:
+        rows = list(self.db.table("assistants").rows_where("name = ? COLLATE NOCASE", [name]))
+        return self._assistant(rows[0]) if rows else None
+
+    def assistant(self, assistant_id: int) -> AssistantRow | None:
+        rows = list(self.db.table("assistants").rows_where("id = ?", [assistant_id]))
+        return self._assistant(rows[0]) if rows else None
+
+    def assistants(self, include_disabled: bool = True) -> list[AssistantRow]:
+        where = None if include_disabled else "disabled = 0"
+        return [
+            self._assistant(r)
+            for r in self.db.table("assistants").rows_where(where, order_by="name")
+        ]
+
+    def set_assistant_disabled(self, assistant_id: int, disabled: bool) -> None:
+        with self.atomic():
+            self.db.table("assistants").update(assistant_id, {"disabled": int(disabled)})
+            action = "assistant_disabled" if disabled else "assistant_enabled"
+            self.audit("cli", action, detail={"assistant_id": assistant_id})
+
+    # -- PIN attempts (the lockout is derived from them, so a restart cannot reset it) -------
+    def record_pin_attempt(self, assistant_id: int | None, ok: bool) -> None:
+        with self.atomic():
+            self.db.table("pin_attempts").insert(
+                {
+                    "at": self._now(),
+                    "at_epoch": self.clock.now().timestamp(),
+                    "assistant_id": assistant_id,
+                    "ok": int(ok),
+                }
+            )
+            actor = f"assistant:{assistant_id}" if assistant_id is not None else "unknown"
+            self.audit(actor, "sign_in" if ok else "sign_in_failed")
+
+    def recent_pin_attempts(self, limit: int) -> list[tuple[float, bool]]:
+        """The newest attempts first, as (wall-clock timestamp, ok)."""
+        rows = self.db.execute(
+            "SELECT at_epoch, ok FROM pin_attempts ORDER BY id DESC LIMIT ?", [limit]
+        ).fetchall()
+        return [(float(at), bool(ok)) for at, ok in rows]
+
+    # -- sessions ----------------------------------------------------------------------------
+    def _session(self, row: Mapping[str, Any]) -> SessionRow:
+        return SessionRow(
+            row["id"],
+            row["assistant_id"],
+            row["state"],
+            row["status"],
+            row["end_reason"],
+            row["created_at"],
+            row["updated_at"],
+        )
+
+    def create_session(self, assistant_id: int, state: str) -> str:
+        session_id = uuid.uuid4().hex
+        now = self._now()
+        self.db.table("sessions").insert(
+            {
+                "id": session_id,
+                "assistant_id": assistant_id,
+                "state": state,
+                "status": "open",
+                "end_reason": None,
+                "created_at": now,
+                "updated_at": now,
+                "closed_at": None,
+            }
+        )
+        return session_id
+
+    def session(self, session_id: str) -> SessionRow | None:
+        rows = list(self.db.table("sessions").rows_where("id = ?", [session_id]))
+        return self._session(rows[0]) if rows else None
+
+    def unfinished_sessions(self) -> list[SessionRow]:
+        """Open (crashed) or parked sessions, newest first: the ones a signed-in assistant may resume."""
+        return [
+            self._session(r)
+            for r in self.db.table("sessions").rows_where(
+                "status IN ('open', 'parked')", order_by="updated_at DESC"
+            )
+        ]
+
+    def update_session(
+        self, session_id: str, state: str, status: str, end_reason: str | None = None
+    ) -> None:
+        now = self._now()
+        values: dict[str, Any] = {"state": state, "status": status, "updated_at": now}
+        if end_reason is not None:
+            values["end_reason"] = end_reason
+        if status == "closed":
+            values["closed_at"] = now
+        self.db.table("sessions").update(session_id, values)
+
+    # -- what was entered in a session --------------------------------------------------------
+    def save_identity(self, session_id: str, identity: PatientIdentity) -> None:
+        self.db.table("patients").upsert(
+            {"session_id": session_id, **identity.to_dict(), "recorded_at": self._now()},
+            pk="session_id",
+        )
+
+    def identity(self, session_id: str) -> PatientIdentity | None:
+        rows = list(self.db.table("patients").rows_where("session_id = ?", [session_id]))
+        if not rows:
+            return None
+        return PatientIdentity.from_dict(rows[0])
+
+    def save_consent(
+        self, session_id: str, accepted: bool, explained: tuple[str, ...], by: int
+    ) -> None:
+        self.db.table("consents").insert(
+            {
+                "session_id": session_id,
+                "accepted": int(accepted),
+                "explained": json.dumps(list(explained)),
+                "recorded_by": by,
+                "recorded_at": self._now(),
+            }
+        )
+
+    def consent(self, session_id: str) -> ConsentRow | None:
+        """The latest answer (going back and answering again appends a new row)."""
+        rows = list(
+            self.db.table("consents").rows_where(
+                "session_id = ?", [session_id], order_by="id DESC", limit=1
+            )
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return ConsentRow(
+            bool(row["accepted"]), tuple(json.loads(row["explained"])), row["recorded_at"]
+        )
+
+    def save_triage(
+        self, session_id: str, reason: str, details: str, red_flags: tuple[str, ...]
+    ) -> None:
+        self.db.table("triage").upsert(
+            {
+                "session_id": session_id,
+                "reason": reason,
+                "details": details,
+                "red_flags": json.dumps(list(red_flags)),
+                "answered_at": self._now(),
+            },
+            pk="session_id",
+        )
+
+    def triage(self, session_id: str) -> TriageRow | None:
+        rows = list(self.db.table("triage").rows_where("session_id = ?", [session_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return TriageRow(row["reason"], row["details"], tuple(json.loads(row["red_flags"])))
+
+    def purge_patient_data(self, session_id: str) -> None:
+        """Consent refused: keep the refusal, forget who the patient was and why they came."""
+        self.db.execute("DELETE FROM patients WHERE session_id = ?", [session_id])
+        self.db.execute("DELETE FROM triage WHERE session_id = ?", [session_id])

@@ -1,0 +1,132 @@
+"""Screenshots of every screen, from a real window on a real X server (Xvfb), into docs/screens/.
+
+Run: xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py
+The patient shown is fictional.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from kiosk.clock import SystemClock
+from kiosk.config import Config, SessionConfig, UiConfig
+from kiosk.flow import State
+from kiosk.services.auth import hash_pin
+from kiosk.services.session import SessionService
+from kiosk.storage import Repository, open_database
+from ui.app import KioskApp
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screens"
+PATIENT = {
+    "family_name": "Martin",
+    "given_names": "Jeanne",
+    "birth_date": "24/06/1942",
+    "sex": "female",
+    "nir": "242067511223306",
+    "treating_physician": "Dr Lefèvre",
+}
+
+
+def settle(app: QApplication, seconds: float = 0.4) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def main() -> int:
+    if os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb" or not os.environ.get("DISPLAY"):
+        print("run under Xvfb: xvfb-run -s '-screen 0 1280x800x24' ...", file=sys.stderr)
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as data:
+        opened = open_database(Path(data) / "kiosk.db", SystemClock())
+        repo = Repository(opened.db, SystemClock())
+        claire = repo.add_assistant("Claire", hash_pin("1234"))
+        repo.add_assistant("Karim", hash_pin("5678"))
+        opened.close()
+        config = Config(
+            data_dir=Path(data),
+            ui=UiConfig(fullscreen=True),
+            session=SessionConfig(idle_timeout_s=3600),
+        )
+        kiosk = KioskApp(config, app)
+        kiosk.show()
+        screen = app.primaryScreen()
+
+        def shot(name: str, action: Callable[[SessionService], object] | None = None) -> None:
+            if action is not None:
+                kiosk.bridge.command(action)
+                kiosk.bridge.wait_idle()
+            settle(app)
+            path = OUT / f"{name}.png"
+            screen.grabWindow(0).save(str(path))  # the whole X screen, as a person sees it
+            print(path.relative_to(ROOT))
+
+        shot("01-sign-in")
+        shot("02-home", lambda s: s.sign_in(claire, "1234"))
+        shot("03-identify", lambda s: s.start_session())
+        shot(
+            "04-identify-errors",
+            lambda s: s.submit_identity(
+                dict(PATIENT, birth_date="31/02/1942", nir="242067511223399")
+            ),
+        )
+        shot("05-consent", lambda s: s.submit_identity(PATIENT))
+        shot("06-triage-emergency-signs", lambda s: s.record_consent(True))
+        triage = kiosk.window.by_state[State.TRIAGE]
+        for flag in triage.flags.values():
+            flag.choice.buttons["no"].click()
+        triage.flags_next.click()
+        triage.reasons.buttons["ear_pain"].click()
+        triage.details.set_value("Douleur à l'oreille droite depuis deux jours")
+        shot("07-triage-reason")
+        no_flags = {code: False for code in triage.flags}
+        shot(
+            "08-measure",
+            lambda s: s.submit_triage(
+                "ear_pain", "Douleur à l'oreille droite depuis deux jours", no_flags
+            ),
+        )
+        shot(
+            "09-referred",
+            lambda s: (
+                s.go_back(State.MEASURE),
+                s.submit_triage("", "", dict(no_flags, chest_pain=True)),
+            ),
+        )
+        shot(
+            "10-consent-refused",
+            lambda s: (
+                s.close_session(State.REFERRED),
+                s.start_session(),
+                s.submit_identity(PATIENT),
+                s.record_consent(False),
+            ),
+        )
+        kiosk.bridge.command(
+            lambda s: (
+                s.close_session(State.ABANDONED),
+                s.start_session(),
+                s.submit_identity(PATIENT),
+            )
+        )
+        kiosk.bridge.wait_idle()
+        settle(app)
+        kiosk.window.overlay.show_countdown(24)  # what the idle warning looks like
+        shot("11-idle-warning")
+        kiosk.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

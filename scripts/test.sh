@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Every check CI runs: lint, format, types, the dependency rule, the core without Qt, then all tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export QT_QPA_PLATFORM=offscreen
+
+echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
+echo "== mypy --strict (kiosk, devices)"; .venv/bin/mypy --strict kiosk devices
+echo "== import-linter"; .venv/bin/lint-imports
+echo "== core tests without PySide6"
+.venv-core/bin/python -m pytest -q -p no:cacheprovider tests/unit "$@"
+echo "== all tests"
+.venv/bin/python -m pytest -q -p no:cacheprovider tests "$@"

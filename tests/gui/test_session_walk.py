@@ -1,0 +1,196 @@
+"""The first half of a session, walked by taps on a real window over a real database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from kiosk.flow import State
+from tests.gui.conftest import MakeKiosk
+from tests.gui.helpers import add_assistant, button, sign_in, tap, type_pin, wait_for_screen
+from ui.app import KioskApp
+
+
+def fill_identity(qtbot: QtBot, kiosk: KioskApp, **values: str) -> None:
+    screen = kiosk.window.by_state[State.IDENTIFY]
+    for name, value in values.items():
+        if name == "sex":
+            tap(qtbot, screen.sex.buttons[value])
+            continue
+        edit = screen.fields[name].edit
+        edit.clear()
+        qtbot.keyClicks(edit, value)
+
+
+VALID = {
+    "family_name": "Martin",
+    "given_names": "Jeanne Marie",
+    "birth_date": "24/06/1942",
+    "sex": "female",
+    "nir": "2 42 06 75 112 233",
+}
+
+
+def nir_with_key(body: str) -> str:
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+def go_to_consent(qtbot: QtBot, kiosk: KioskApp) -> None:
+    sign_in(qtbot, kiosk)
+    tap(qtbot, kiosk.window.home.start)
+    wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.IDENTIFY])
+    values = dict(VALID, nir=nir_with_key("2420675112233"))
+    fill_identity(qtbot, kiosk, **values)
+    tap(qtbot, button(kiosk.window.by_state[State.IDENTIFY], "next"))
+    wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.CONSENT])
+
+
+def answer_all_flags(qtbot: QtBot, kiosk: KioskApp, yes: tuple[str, ...] = ()) -> None:
+    screen = kiosk.window.by_state[State.TRIAGE]
+    for code, flag in screen.flags.items():
+        tap(qtbot, flag.choice.buttons["yes" if code in yes else "no"])
+
+
+def db_rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(tmp_path / "kiosk.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_whole_slice_in_french(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path) -> None:
+    add_assistant(tmp_path)
+    kiosk = make_kiosk()
+    assert kiosk.window.signin.title.text() == "Connexion de l'assistant"
+    go_to_consent(qtbot, kiosk)
+    consent = kiosk.window.by_state[State.CONSENT]
+    assert "téléconsultation" in consent.points["what_is_teleconsultation"].text()
+    tap(qtbot, button(consent, "consent_yes"))
+    triage = kiosk.window.by_state[State.TRIAGE]
+    wait_for_screen(qtbot, kiosk, triage)
+    assert not triage.flags_next.isEnabled(), "every emergency question must be answered first"
+    answer_all_flags(qtbot, kiosk)
+    tap(qtbot, triage.flags_next)
+    tap(qtbot, triage.reasons.buttons["ear_pain"])
+    qtbot.keyClicks(triage.details.edit, "Douleur oreille droite depuis 2 jours")
+    tap(qtbot, triage.submit)
+    measure = kiosk.window.by_state[State.MEASURE]
+    wait_for_screen(qtbot, kiosk, measure)
+    summary = measure.summary.text()
+    assert "MARTIN Jeanne Marie" in summary
+    assert "Douleur à l'oreille" in summary
+    assert "•" in summary and "2420675112233" not in summary, "the NIR is masked on the summary"
+    assert db_rows(tmp_path, "SELECT state, status FROM sessions") == [("MEASURE", "open")]
+
+
+def test_field_errors_keep_what_was_typed(
+    qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path
+) -> None:
+    add_assistant(tmp_path)
+    kiosk = make_kiosk()
+    sign_in(qtbot, kiosk)
+    tap(qtbot, kiosk.window.home.start)
+    screen = kiosk.window.by_state[State.IDENTIFY]
+    wait_for_screen(qtbot, kiosk, screen)
+    fill_identity(
+        qtbot,
+        kiosk,
+        family_name="Martin",
+        given_names="Jeanne",
+        birth_date="31/02/1950",
+        sex="female",
+        nir=VALID["nir"].replace("233", "234") + "00",
+    )
+    tap(qtbot, button(screen, "next"))
+    qtbot.waitUntil(lambda: screen.fields["birth_date"].error.isVisible())
+    assert "n'existe pas" in screen.fields["birth_date"].error.text()
+    assert screen.fields["nir"].error.isVisible()
+    assert not screen.fields["family_name"].error.isVisible()
+    assert screen.fields["family_name"].value() == "Martin", "other fields keep their text"
+    assert screen.sex.value() == "female"
+    assert kiosk.window.stack.currentWidget() is screen
+    assert db_rows(tmp_path, "SELECT COUNT(*) FROM patients") == [(0,)]
+
+
+def test_consent_refused_keeps_only_the_refusal(
+    qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path
+) -> None:
+    add_assistant(tmp_path)
+    kiosk = make_kiosk()
+    go_to_consent(qtbot, kiosk)
+    tap(qtbot, button(kiosk.window.by_state[State.CONSENT], "consent_no"))
+    ending = kiosk.window.by_state[State.ABANDONED]
+    wait_for_screen(qtbot, kiosk, ending)
+    assert "refus" in ending.body.text()
+    assert db_rows(tmp_path, "SELECT COUNT(*) FROM patients") == [(0,)]
+    assert db_rows(tmp_path, "SELECT accepted FROM consents") == [(0,)]
+    tap(qtbot, button(ending, "close"))
+    wait_for_screen(qtbot, kiosk, kiosk.window.home)
+
+
+def test_red_flag_shows_emergency_number(
+    qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path
+) -> None:
+    add_assistant(tmp_path)
+    kiosk = make_kiosk()
+    go_to_consent(qtbot, kiosk)
+    tap(qtbot, button(kiosk.window.by_state[State.CONSENT], "consent_yes"))
+    triage = kiosk.window.by_state[State.TRIAGE]
+    wait_for_screen(qtbot, kiosk, triage)
+    answer_all_flags(qtbot, kiosk, yes=("chest_pain",))
+    tap(qtbot, triage.flags_next)
+    referred = kiosk.window.by_state[State.REFERRED]
+    wait_for_screen(qtbot, kiosk, referred)
+    assert "15" in referred.number.text() and "112" in referred.number.text()
+    assert "poitrine" in referred.why.text()
+    assert db_rows(tmp_path, "SELECT state FROM sessions") == [("REFERRED",)]
+    assert db_rows(tmp_path, "SELECT red_flags FROM triage") == [('["chest_pain"]',)]
+
+
+def test_back_and_cancel(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path) -> None:
+    add_assistant(tmp_path)
+    kiosk = make_kiosk()
+    go_to_consent(qtbot, kiosk)
+    tap(qtbot, button(kiosk.window.by_state[State.CONSENT], "back"))
+    identify = kiosk.window.by_state[State.IDENTIFY]
+    wait_for_screen(qtbot, kiosk, identify)
+    assert identify.fields["family_name"].value() == "Martin", "going back shows what was entered"
+    tap(qtbot, button(identify, "cancel"))
+    wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.ABANDONED])
+
+
+def test_wrong_pins_lock_the_screen(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path) -> None:
+    add_assistant(tmp_path)
+    kiosk = make_kiosk()
+    signin = kiosk.window.signin
+    wait_for_screen(qtbot, kiosk, signin)
+    qtbot.waitUntil(lambda: signin.names is not None and bool(signin.names.value()))
+    for attempt in range(1, 6):
+        type_pin(qtbot, kiosk, "0000")
+        qtbot.waitUntil(
+            lambda a=attempt: db_rows(tmp_path, "SELECT COUNT(*) FROM pin_attempts") == [(a,)]
+        )
+    qtbot.waitUntil(lambda: not signin.pad.isEnabled())
+    assert "verrouillé" in signin.message.text()
+    assert kiosk.window.stack.currentWidget() is signin
+    assert db_rows(tmp_path, "SELECT COUNT(*) FROM events WHERE action = 'sign_in_failed'") == [
+        (5,)
+    ]
+
+
+def test_language_button_switches_to_english(
+    qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path
+) -> None:
+    add_assistant(tmp_path)
+    kiosk = make_kiosk()
+    go_to_consent(qtbot, kiosk)
+    consent = kiosk.window.by_state[State.CONSENT]
+    assert kiosk.window.language.text() == "English"
+    tap(qtbot, kiosk.window.language)
+    assert button(consent, "consent_yes").text() == "Yes, the patient agrees"
+    assert kiosk.window.language.text() == "Français"
+    tap(qtbot, kiosk.window.language)
+    assert button(consent, "consent_yes").text() == "Oui, le patient accepte"

@@ -1,0 +1,72 @@
+"""The one crossing between the Qt thread and the core thread.
+
+Commands go into the core loop with ``run_coroutine_threadsafe`` (through ``CoreThread``); each
+snapshot the core publishes comes out as a queued Qt signal, delivered on the Qt thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.core import CoreThread
+from kiosk.services.session import SessionService, Snapshot
+
+logger = logging.getLogger(__name__)
+
+# Touches are forwarded at most this often: the idle timeout counts in seconds.
+TOUCH_INTERVAL_S = 0.5
+
+
+class Bridge(QObject):
+    snapshot = Signal(object)  # Snapshot, on the Qt thread
+
+    def __init__(self, core_thread: CoreThread) -> None:
+        super().__init__()
+        self._core = core_thread
+        self._last_touch = 0.0
+        self.last: Snapshot | None = None
+        self.snapshot.connect(self._remember)
+        self._pending: set[concurrent.futures.Future[Any]] = set()
+
+    def attach(self) -> None:
+        """Subscribe to the core's snapshots; call once the core runs."""
+
+        def subscribe(session: SessionService) -> None:
+            session.subscribe(self.snapshot.emit)  # emitted on the core thread, queued to Qt
+            session.publish()
+
+        self.command(subscribe)
+
+    def _remember(self, snap: Snapshot) -> None:
+        self.last = snap
+
+    def command(self, action: Callable[[SessionService], object]) -> None:
+        """Run ``action(session_service)`` on the core loop. Failures are logged, never raised here."""
+        session = self._core.core.session
+        future = self._core.call(lambda: action(session))
+        self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: concurrent.futures.Future[Any]) -> None:
+        self._pending.discard(future)
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is not None:
+            logger.error("bridge: a command failed in the core", exc_info=exc)
+
+    def touch(self) -> None:
+        now = time.monotonic()
+        if now - self._last_touch >= TOUCH_INTERVAL_S:
+            self._last_touch = now
+            self.command(lambda s: s.touch())
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Wait until every command sent has run (tests, shutdown)."""
+        concurrent.futures.wait(list(self._pending), timeout=timeout)

@@ -1,0 +1,179 @@
+"""The window: a top bar, one screen per state, and the idle-warning overlay."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.config import Config
+from kiosk.flow import State
+from kiosk.services.session import Snapshot
+from ui import messages
+from ui.bridge import Bridge
+from ui.i18n import Translations
+from ui.screens.base import Screen
+from ui.screens.consent import ConsentScreen
+from ui.screens.endings import AbandonedScreen, PlaceholderScreen, ReferredScreen
+from ui.screens.home import HomeScreen
+from ui.screens.identify import IdentifyScreen
+from ui.screens.measure import MeasureScreen
+from ui.screens.signin import SignInScreen
+from ui.screens.triage import TriageScreen
+from ui.widgets.touch import big_button, label
+
+_TOUCH_EVENTS = frozenset(
+    {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress}
+)
+
+
+class IdleOverlay(QFrame):
+    """Covers the screen with a countdown; one touch on the button keeps the session."""
+
+    def __init__(self, parent: QWidget, bridge: Bridge) -> None:
+        super().__init__(parent)
+        self.setObjectName("overlay")
+        self.bridge = bridge
+        dialog = QFrame()
+        dialog.setObjectName("dialog")
+        self.question = label(kind="title")
+        self.countdown = label(kind="subtitle")
+        self.countdown.setObjectName("idle_countdown")
+        self.stay = big_button(role="primary", name="idle_stay")
+        self.stay.clicked.connect(lambda: self.bridge.command(lambda s: s.touch()))
+        inner = QVBoxLayout(dialog)
+        inner.setContentsMargins(40, 30, 40, 30)
+        inner.addWidget(self.question)
+        inner.addWidget(self.countdown)
+        inner.addWidget(self.stay)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(dialog, 3)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.hide()
+
+    def show_countdown(self, seconds: int | None) -> None:
+        if seconds is None:
+            self.hide()
+            return
+        self.question.setText(self.tr("Are you still there?"))
+        self.countdown.setText(
+            self.tr("Without a touch, the session will be paused in {n} seconds.").replace(
+                "{n}", str(seconds)
+            )
+        )
+        self.stay.setText(self.tr("Yes, continue"))
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, bridge: Bridge, translations: Translations, config: Config) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.translations = translations
+        self.default_language = translations.language
+        self.setWindowTitle("Kiosk")
+        central = QWidget()
+        self.setCentralWidget(central)
+        self.status = label(wrap=False)
+        self.status.setObjectName("status_bar")
+        self.language = big_button(name="language")
+        self.language.setFixedWidth(220)
+        self.language.clicked.connect(self._toggle_language)
+        top = QHBoxLayout()
+        top.setContentsMargins(20, 8, 20, 0)
+        top.addWidget(self.status, 1)
+        top.addWidget(self.language)
+        self.stack = QStackedWidget()
+        self.signin = SignInScreen(bridge)
+        self.home = HomeScreen(bridge)
+        self.placeholder = PlaceholderScreen(bridge)
+        self.by_state: dict[State, Screen] = {
+            State.IDENTIFY: IdentifyScreen(bridge),
+            State.CONSENT: ConsentScreen(bridge),
+            State.TRIAGE: TriageScreen(bridge),
+            State.MEASURE: MeasureScreen(bridge),
+            State.REFERRED: ReferredScreen(bridge),
+            State.ABANDONED: AbandonedScreen(bridge),
+        }
+        for screen in (self.signin, self.home, self.placeholder, *self.by_state.values()):
+            self.stack.addWidget(screen)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        self.overlay = IdleOverlay(central, bridge)
+        self._shown: tuple[int, str | None, State | None] | None = None
+        self.resize(config.ui.width, config.ui.height)
+        bridge.snapshot.connect(self.show_snapshot)
+        self._retranslate()
+
+    # -- rendering ---------------------------------------------------------------------------
+    def screen_for(self, snap: Snapshot) -> Screen:
+        if snap.session is not None:
+            return self.by_state.get(snap.session.state, self.placeholder)
+        return self.home if snap.assistant is not None else self.signin
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        screen = self.screen_for(snap)
+        session_id = snap.session.id if snap.session else None
+        state = snap.session.state if snap.session else None
+        key = (self.stack.indexOf(screen), session_id, state)
+        if session_id is None and self.translations.language != self.default_language:
+            # The next patient starts in the cabin's language, not the previous patient's.
+            self.translations.switch(self.default_language)
+        if key != self._shown:
+            self._shown = key
+            screen.enter(snap)
+            self.stack.setCurrentWidget(screen)
+        screen.show_snapshot(snap)
+        self.language.setVisible(screen.patient_facing)
+        parts = []
+        if snap.assistant is not None:
+            parts.append(snap.assistant.name)
+        if state is not None:
+            parts.append(messages.state_name(state))
+        self.status.setText("  ·  ".join(parts))
+        self.overlay.show_countdown(snap.idle_warning_s)
+
+    def _toggle_language(self) -> None:
+        self.translations.switch("en" if self.translations.language == "fr" else "fr")
+
+    def _retranslate(self) -> None:
+        # The button names the language it switches to, in that language.
+        self.language.setText("English" if self.translations.language == "fr" else "Français")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+            if self.bridge.last is not None:
+                self.show_snapshot(self.bridge.last)
+        super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.overlay.isVisible():
+            self.overlay.setGeometry(self.centralWidget().rect())
+
+
+class ActivityFilter(QObject):
+    """Every touch or key anywhere counts as activity for the idle timeout."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        super().__init__()
+        self.bridge = bridge
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _TOUCH_EVENTS:
+            self.bridge.touch()
+        return False
+
+
+__all__ = ["ActivityFilter", "MainWindow"]

@@ -1,0 +1,1 @@
+"""One screen per session state (plus sign-in and home in IDLE)."""

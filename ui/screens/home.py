@@ -1,0 +1,73 @@
+"""IDLE, an assistant signed in: start a session, resume an interrupted one, or sign out."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
+
+from kiosk.flow import State
+from kiosk.services.session import Snapshot
+from ui import messages
+from ui.bridge import Bridge
+from ui.screens.base import Screen
+from ui.widgets.touch import big_button, label
+
+
+class HomeScreen(Screen):
+    patient_facing = False
+
+    def __init__(self, bridge: Bridge) -> None:
+        super().__init__(bridge)
+        self.title = label(kind="title")
+        self.start = big_button(role="primary", name="start_session")
+        self.start.setMinimumHeight(140)
+        self.start.clicked.connect(lambda: self.bridge.command(lambda s: s.start_session()))
+        self.resume_title = label(kind="subtitle")
+        self.resume_box = QVBoxLayout()
+        self.resume_buttons: list[QPushButton] = []
+        self.notice = label(kind="notice")
+        self.sign_out = big_button(name="sign_out")
+        self.sign_out.clicked.connect(lambda: self.bridge.command(lambda s: s.sign_out()))
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.sign_out, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(60, 30, 60, 30)
+        layout.setSpacing(20)
+        layout.addWidget(self.title)
+        layout.addWidget(self.start)
+        layout.addWidget(self.resume_title)
+        layout.addLayout(self.resume_box)
+        layout.addStretch(1)
+        layout.addWidget(self.notice)
+        layout.addLayout(bottom)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.start.setText(self.tr("Start a teleconsultation"))
+        self.resume_title.setText(
+            self.tr("Interrupted sessions: touch one to resume it where it stopped")
+        )
+        self.sign_out.setText(self.tr("Sign out"))
+
+    def render(self, snap: Snapshot) -> None:
+        name = snap.assistant.name if snap.assistant else ""
+        self.title.setText(self.tr("Hello {name}").replace("{name}", name))
+        for button in self.resume_buttons:
+            button.setParent(None)
+            button.deleteLater()
+        self.resume_buttons = []
+        for item in snap.resumable[:4]:
+            who = item.patient or self.tr("patient not identified yet")
+            text = self.tr("Resume: {who} (step: {step})").replace("{who}", who)
+            button = big_button(text.replace("{step}", messages.state_name(State(item.state))))
+            button.setObjectName(f"resume_{item.id}")
+            session_id = item.id
+            button.clicked.connect(
+                lambda _=False, sid=session_id: self.bridge.command(lambda s: s.resume_session(sid))
+            )
+            self.resume_box.addWidget(button)
+            self.resume_buttons.append(button)
+        self.resume_title.setVisible(bool(snap.resumable))
+        text = messages.notice(snap.notice.code, snap.notice.params) if snap.notice else ""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))

@@ -1,0 +1,34 @@
+"""Look of the touchscreen: large type, large targets (at least 90 px, about 15 mm at 1280x800)."""
+
+from __future__ import annotations
+
+TOUCH_MIN = 90
+
+STYLESHEET = f"""
+QWidget {{ font-size: 22px; color: #1b2430; }}
+QMainWindow, QStackedWidget > QWidget {{ background: #f5f7fa; }}
+QLabel#title {{ font-size: 38px; font-weight: 600; color: #0b3d91; }}
+QLabel#subtitle {{ font-size: 26px; color: #33415c; }}
+QLabel#error {{ font-size: 20px; color: #b00020; font-weight: 600; }}
+QLabel#notice {{ font-size: 24px; color: #b00020; font-weight: 600; }}
+QLabel#emergency {{ font-size: 140px; font-weight: 800; color: #ffffff; }}
+QWidget#referred {{ background: #b00020; }}
+QWidget#referred QLabel {{ color: #ffffff; }}
+QPushButton {{
+    min-height: {TOUCH_MIN}px; min-width: {TOUCH_MIN}px; font-size: 24px; padding: 6px 18px;
+    border-radius: 12px; border: 2px solid #8fa3bf; background: #ffffff;
+}}
+QPushButton:pressed {{ background: #dbe7ff; }}
+QPushButton:checked {{ background: #0b3d91; color: #ffffff; border-color: #0b3d91; }}
+QPushButton:disabled {{ color: #9aa5b1; border-color: #d0d7e2; background: #eef1f5; }}
+QPushButton[role="primary"] {{ background: #0b3d91; color: #ffffff; border-color: #0b3d91; font-weight: 600; }}
+QPushButton[role="primary"]:disabled {{ background: #9aa5b1; border-color: #9aa5b1; }}
+QPushButton[role="danger"] {{ background: #ffffff; color: #b00020; border-color: #b00020; }}
+QLineEdit {{
+    min-height: {TOUCH_MIN}px; font-size: 26px; padding: 0 14px; border-radius: 10px;
+    border: 2px solid #8fa3bf; background: #ffffff;
+}}
+QLineEdit[invalid="true"] {{ border: 3px solid #b00020; }}
+QFrame#overlay {{ background: rgba(10, 20, 40, 200); }}
+QFrame#dialog {{ background: #ffffff; border-radius: 18px; }}
+"""
