@@ -16,15 +16,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from kiosk.clock import SystemClock  # noqa: E402
-from kiosk.config import Config  # noqa: E402
-from kiosk.flow import State  # noqa: E402
-from kiosk.services.auth import hash_pin  # noqa: E402
-from kiosk.services.session import Snapshot  # noqa: E402
-from kiosk.storage import Repository, open_database  # noqa: E402
-from ui.app import KioskApp  # noqa: E402
+from kiosk.clock import SystemClock
+from kiosk.config import Config
+from kiosk.flow import State
+from kiosk.services.auth import hash_pin
+from kiosk.services.session import Snapshot
+from kiosk.storage import Repository, open_database
+from ui.app import KioskApp
 
 IDENTITY = {
     "family_name": "Martin",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk.identity import mask_nir
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.flow import State
+from kiosk.identity import mask_nir
 from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
