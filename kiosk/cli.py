@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -189,11 +190,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KioskError, CliError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a PIN prompt
         print("kiosk: interrupted", file=sys.stderr)
         return 130
     except OSError as exc:
         print(f"kiosk: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except sqlite3.Error as exc:  # e.g. locked by another writer, disk full, read-only
+        print(f"kiosk: the database failed: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
 

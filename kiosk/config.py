@@ -7,7 +7,9 @@ that name the key, so a typo in a cabin's config never goes unnoticed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import math
 import os
 import tomllib
 import typing
@@ -80,13 +82,15 @@ def _check_value(key: str, value: object, annotation: Any) -> object:
                 pass
         raise ConfigError(f"{key}: expected a whole number, got {value!r}", {"key": key})
     if annotation is float:
+        number: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
+            number = float(value)
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                number = float(value)
+        # nan and inf parse as floats but are no setting: an idle timeout of nan never fires.
+        if number is not None and math.isfinite(number):
+            return number
         raise ConfigError(f"{key}: expected a number, got {value!r}", {"key": key})
     if annotation is str:
         if isinstance(value, str):
@@ -129,6 +133,10 @@ def _validate(config: object, prefix: str) -> None:
         raise ConfigError(
             f"{prefix}idle_timeout_s: must be positive", {"key": f"{prefix}idle_timeout_s"}
         )
+    if isinstance(config, SecurityConfig) and config.pin_lockout_s < 0:
+        raise ConfigError(
+            f"{prefix}pin_lockout_s: must not be negative", {"key": f"{prefix}pin_lockout_s"}
+        )
     if isinstance(config, SecurityConfig) and config.pin_max_attempts < 1:
         raise ConfigError(
             f"{prefix}pin_max_attempts: must be at least 1", {"key": f"{prefix}pin_max_attempts"}
@@ -155,6 +163,14 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         node = out
         for part in path[:-1]:
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(
+                    f"{name}: '{part}' is a table of settings, not a value", {"key": name}
+                )
+        if isinstance(node.get(path[-1]), dict):
+            raise ConfigError(
+                f"{name}: '{path[-1]}' is a table of settings, not a value", {"key": name}
+            )
         node[path[-1]] = value
     return out
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import pytest_asyncio
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
@@ -53,7 +54,7 @@ def no_logged_warnings(
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def no_leaked_tasks() -> AsyncIterator[None]:
     yield
     current = asyncio.current_task()

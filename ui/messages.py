@@ -71,6 +71,11 @@ def notice(code: str, params: Mapping[str, object]) -> str:
             "started with a new one. Please tell your technician.",
         ),
         "SESSION_NOT_FOUND": translate("Messages", "This session can no longer be resumed."),
+        "STORAGE_FAILED": translate(
+            "Messages",
+            "This step could not be saved, so the screen has not changed. Please try again; if it "
+            "happens again, call your technician.",
+        ),
         "INVALID_TRANSITION": translate("Messages", "This action is not possible at this step."),
         "GUARD_REFUSED": translate("Messages", "This step needs the previous ones first."),
     }

@@ -151,7 +151,6 @@ _TABLE: dict[tuple[State, type[Event]], Handler] = {
     (State.IN_CALL, CallEnded): _to(State.REPORT, "call ended"),
     (State.REPORT, ReportDelivered): _to(State.HYGIENE, "report handed to the patient"),
     (State.HYGIENE, HygieneDone): _to(State.IDLE, "cabin cleaned", close=True),
-    (State.HYGIENE, DeviceFailure): _to(State.OUT_OF_SERVICE, "required device failed"),
     (State.REFERRED, Close): _to(State.IDLE, "referral acknowledged", close=True),
     (State.ABANDONED, Close): _to(State.IDLE, "session closed", close=True),
 }
@@ -160,7 +159,7 @@ _TABLE.update({(state, Cancel): _cancel for state in _CANCELLABLE})
 _TABLE.update(
     {
         (state, IdleTimeout): _idle
-        for state in _CANCELLABLE | {State.REPORT, State.HYGIENE, State.REFERRED, State.ABANDONED}
+        for state in _CANCELLABLE | {State.REPORT, State.REFERRED, State.ABANDONED}
     }
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -96,6 +97,7 @@ class Snapshot:
     attempts_left: int = 0
     session: SessionView | None = None
     resumable: tuple[ResumableView, ...] = ()
+    unfinished: int = 0  # interrupted sessions waiting, shown (without names) before sign-in
     idle_warning_s: int | None = None
     field_errors: tuple[FieldError, ...] = ()
     notice: Notice | None = None
@@ -157,9 +159,10 @@ class SessionService:
                 triage=self.repo.triage(row.id),
                 end_reason=row.end_reason,
             )
+        unfinished = self.repo.unfinished_sessions()
         resumable: tuple[ResumableView, ...] = ()
         if self._assistant is not None and session is None:
-            resumable = tuple(self._resumable_view(r.id) for r in self.repo.unfinished_sessions())
+            resumable = tuple(self._resumable_view(r.id) for r in unfinished)
         return Snapshot(
             assistants=tuple(AssistantView(a.id, a.name) for a in self.repo.assistants(False)),
             assistant=self._assistant,
@@ -169,6 +172,7 @@ class SessionService:
             attempts_left=failures_before_lock(attempts, max_attempts),
             session=session,
             resumable=resumable,
+            unfinished=len(unfinished),
             idle_warning_s=self._idle_warning,
             field_errors=self._field_errors,
             notice=self._notice,
@@ -266,6 +270,9 @@ class SessionService:
         self.publish()
 
     def submit_identity(self, raw: Mapping[str, str]) -> None:
+        if self._state() is not State.IDENTIFY:
+            logger.info("flow: identity from a stale screen ignored")
+            return
         result = validate_identity(raw, self.clock.now().date())
         if isinstance(result, list):
             self._field_errors = tuple(result)
@@ -279,6 +286,9 @@ class SessionService:
 
     def submit_triage(self, reason: str, details: str, answers: Mapping[str, bool]) -> None:
         """``answers`` holds every red-flag question answered (True = yes)."""
+        if self._state() is not State.TRIAGE:
+            logger.info("flow: triage from a stale screen ignored")
+            return
         details = " ".join(details.split())
         flags = tuple(flag for flag in RED_FLAGS if answers.get(flag) is True)
         problems: list[FieldError] = []
@@ -345,6 +355,10 @@ class SessionService:
                 "flow: %s from a %s screen ignored in %s", type(event).__name__, expected, state
             )
             return
+        if self._session_id is None and not isinstance(event, StartSession):
+            # Cabin-level events (device failure...) belong to the device service, not built yet.
+            logger.info("flow: %s ignored: no session is open", type(event).__name__)
+            return
         self.touch()
         try:
             decision = decide(state, event, self._facts())
@@ -352,7 +366,14 @@ class SessionService:
             self._notice = Notice(exc.code, exc.params)
             self.publish()
             return
-        self._persist(decision, event)
+        try:
+            self._persist(decision, event)
+        except sqlite3.Error as exc:
+            # Nothing changed (the transaction rolled back): the screen stays where it was.
+            logger.error("storage: could not save %s: %s", type(event).__name__, exc)
+            self._notice = Notice(errors.STORAGE_FAILED)
+            self.publish()
+            return
         self._field_errors = ()
         if decision.park or decision.close:
             self._session_id = None
@@ -364,9 +385,10 @@ class SessionService:
         actor = self._actor()
         with self.repo.atomic():
             if isinstance(event, StartSession):
-                self._session_id = self.repo.create_session(event.assistant_id, decision.target)
-            session_id = self._session_id
-            assert session_id is not None
+                session_id = self.repo.create_session(event.assistant_id, decision.target)
+            else:
+                assert self._session_id is not None
+                session_id = self._session_id
             if isinstance(event, SubmitIdentity):
                 self.repo.save_identity(session_id, event.identity)
                 self.repo.audit(actor, "patient_written", session_id)
@@ -395,6 +417,7 @@ class SessionService:
                     "status": status,
                 },
             )
+        self._session_id = session_id  # only once the transaction has committed
 
     def park_open_session(self, reason: str) -> None:
         """Keep the current session for later (kiosk stopping, sign-out)."""
@@ -408,6 +431,9 @@ class SessionService:
             self.repo.update_session(self._session_id, state, "parked")
             self.repo.audit(self._actor(), "session_parked", self._session_id, {"reason": reason})
         self._session_id = None
+        # What was on the session's screens may hold patient data (a typed birth date).
+        self._field_errors = ()
+        self._idle_warning = None
 
     # -- idle timeout: the clock produces events ----------------------------------------------
     def check_idle(self) -> None:

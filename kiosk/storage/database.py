@@ -42,12 +42,39 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+class _Damaged(sqlite3.DatabaseError):
+    """The integrity check found damage."""
+
+
+# SQLITE_CORRUPT, SQLITE_NOTADB: the file itself is bad. Anything else (locked, cannot open, disk
+# full...) says nothing about the file, which must then stay where it is.
+_DAMAGE_CODES = frozenset({11, 26})
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, _Damaged) or (code is not None and code & 0xFF in _DAMAGE_CODES)
+
+
 def _check(conn: sqlite3.Connection) -> None:
     rows = conn.execute("PRAGMA quick_check").fetchall()
     if rows != [("ok",)]:
-        raise sqlite3.DatabaseError(
-            "integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
-        )
+        raise _Damaged("integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3]))
+
+
+def _check_untouched(path: Path) -> None:
+    """Check an existing file through a read-only connection before anything writes to it.
+
+    Closing the last read-write connection checkpoints the WAL into the main file: on a damaged
+    database that would change the file (and drop its WAL) before it is moved aside.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    try:
+        _check(conn)
+    finally:
+        conn.close()
 
 
 def _set_aside(path: Path, stamp: str) -> Path:
@@ -81,6 +108,7 @@ def open_database(path: Path, clock: Clock) -> OpenedDatabase:
     conn: sqlite3.Connection | None = None
     for attempt in (1, 2):
         try:
+            _check_untouched(path)
             conn = _connect(path)
             _check(conn)
             migrate(conn, clock.now().isoformat())
@@ -93,7 +121,7 @@ def open_database(path: Path, clock: Clock) -> OpenedDatabase:
             if conn is not None:
                 conn.close()
                 conn = None
-            if attempt == 2 or not path.exists():
+            if attempt == 2 or not path.exists() or not _damaged(exc):
                 raise StorageError(
                     f"cannot open the database {path}: {exc}", {"path": str(path)}
                 ) from exc

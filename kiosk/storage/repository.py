@@ -72,8 +72,24 @@ class Repository:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        with self.db.atomic():
+        """One transaction (nested blocks become savepoints).
+
+        The outermost block starts with BEGIN IMMEDIATE: it takes the write lock at once, so it
+        waits for the busy timeout when another program writes, instead of failing on the upgrade
+        from a read to a write.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.execute("COMMIT")
 
     # -- audit log ---------------------------------------------------------------------------
     def audit(

@@ -55,3 +55,24 @@ def sign_in(qtbot: QtBot, kiosk: KioskApp, pin: str = PIN) -> None:
     )
     type_pin(qtbot, kiosk, pin)
     wait_for_screen(qtbot, kiosk, kiosk.window.home)
+
+
+def assert_touch_targets(kiosk: KioskApp, minimum: int = 90) -> None:
+    """Every visible button and text field is at least ``minimum`` px (about 15 mm) both ways."""
+    from PySide6.QtWidgets import QLineEdit
+
+    small = [
+        f"{w.objectName() or w.text()} {w.width()}x{w.height()}"
+        for w in kiosk.window.findChildren(QPushButton)
+        if w.isVisible() and (w.width() < minimum or w.height() < minimum)
+    ]
+    small += [
+        f"{w.objectName()} h={w.height()}"
+        for w in kiosk.window.findChildren(QLineEdit)
+        if w.isVisible() and w.height() < minimum
+    ]
+    assert not small, f"touch targets smaller than {minimum} px: {small}"
+
+
+def assert_language_button(kiosk: KioskApp) -> None:
+    assert kiosk.window.language.isVisible(), "patient-facing screens offer the other language"

@@ -74,6 +74,11 @@ def test_resume_after_a_crash(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Pat
     assert db_rows(tmp_path, "SELECT state, status FROM sessions") == [("TRIAGE", "open")]
 
     kiosk = make_kiosk()
+    signin = kiosk.window.signin
+    wait_for_screen(qtbot, kiosk, signin)
+    qtbot.waitUntil(lambda: signin.waiting.isVisible() and bool(signin.waiting.text()))
+    assert "1" in signin.waiting.text()
+    assert "Durand" not in visible_texts(kiosk) and "DURAND" not in visible_texts(kiosk)
     sign_in(qtbot, kiosk)
     home = kiosk.window.home
     assert len(home.resume_buttons) == 1

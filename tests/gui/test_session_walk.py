@@ -5,11 +5,21 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.flow import State
 from tests.gui.conftest import MakeKiosk
-from tests.gui.helpers import add_assistant, button, sign_in, tap, type_pin, wait_for_screen
+from tests.gui.helpers import (
+    add_assistant,
+    assert_language_button,
+    assert_touch_targets,
+    button,
+    sign_in,
+    tap,
+    type_pin,
+    wait_for_screen,
+)
 from ui.app import KioskApp
 
 
@@ -65,20 +75,29 @@ def test_whole_slice_in_french(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Pa
     add_assistant(tmp_path)
     kiosk = make_kiosk()
     assert kiosk.window.signin.title.text() == "Connexion de l'assistant"
+    wait_for_screen(qtbot, kiosk, kiosk.window.signin)
+    assert_touch_targets(kiosk)
     go_to_consent(qtbot, kiosk)
     consent = kiosk.window.by_state[State.CONSENT]
+    assert_touch_targets(kiosk)
+    assert_language_button(kiosk)
     assert "téléconsultation" in consent.points["what_is_teleconsultation"].text()
     tap(qtbot, button(consent, "consent_yes"))
     triage = kiosk.window.by_state[State.TRIAGE]
     wait_for_screen(qtbot, kiosk, triage)
     assert not triage.flags_next.isEnabled(), "every emergency question must be answered first"
+    assert_touch_targets(kiosk)
+    assert_language_button(kiosk)
     answer_all_flags(qtbot, kiosk)
     tap(qtbot, triage.flags_next)
+    assert_touch_targets(kiosk)
     tap(qtbot, triage.reasons.buttons["ear_pain"])
     qtbot.keyClicks(triage.details.edit, "Douleur oreille droite depuis 2 jours")
     tap(qtbot, triage.submit)
     measure = kiosk.window.by_state[State.MEASURE]
     wait_for_screen(qtbot, kiosk, measure)
+    assert_touch_targets(kiosk)
+    assert_language_button(kiosk)
     summary = measure.summary.text()
     assert "MARTIN Jeanne Marie" in summary
     assert "Douleur à l'oreille" in summary
@@ -95,6 +114,8 @@ def test_field_errors_keep_what_was_typed(
     tap(qtbot, kiosk.window.home.start)
     screen = kiosk.window.by_state[State.IDENTIFY]
     wait_for_screen(qtbot, kiosk, screen)
+    assert_touch_targets(kiosk)
+    assert_language_button(kiosk)
     fill_identity(
         qtbot,
         kiosk,
@@ -144,6 +165,8 @@ def test_red_flag_shows_emergency_number(
     tap(qtbot, triage.flags_next)
     referred = kiosk.window.by_state[State.REFERRED]
     wait_for_screen(qtbot, kiosk, referred)
+    assert_touch_targets(kiosk)
+    assert_language_button(kiosk)
     assert "15" in referred.number.text() and "112" in referred.number.text()
     assert "poitrine" in referred.why.text()
     assert db_rows(tmp_path, "SELECT state FROM sessions") == [("REFERRED",)]
@@ -194,3 +217,19 @@ def test_language_button_switches_to_english(
     assert kiosk.window.language.text() == "Français"
     tap(qtbot, kiosk.window.language)
     assert button(consent, "consent_yes").text() == "Oui, le patient accepte"
+
+
+@pytest.mark.allow_log_warnings  # the kiosk logs the unreadable file as an error, on purpose
+def test_unreadable_database_is_kept_aside(
+    qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path
+) -> None:
+    garbage = b"this is not a database, but it may be the only copy of something" * 64
+    (tmp_path / "kiosk.db").write_bytes(garbage)
+    kiosk = make_kiosk()
+    signin = kiosk.window.signin
+    wait_for_screen(qtbot, kiosk, signin)
+    qtbot.waitUntil(lambda: signin.message.isVisible() and bool(signin.message.text()))
+    kept = list(tmp_path.glob("kiosk.db.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == garbage
+    assert kept[0].name in signin.message.text()
+    assert db_rows(tmp_path, "PRAGMA integrity_check") == [("ok",)]

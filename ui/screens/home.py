@@ -25,6 +25,7 @@ class HomeScreen(Screen):
         self.resume_box = QVBoxLayout()
         self.resume_buttons: list[QPushButton] = []
         self.notice = label(kind="notice")
+        self.notice.hide()
         self.sign_out = big_button(name="sign_out")
         self.sign_out.clicked.connect(lambda: self.bridge.command(lambda s: s.sign_out()))
         bottom = QHBoxLayout()

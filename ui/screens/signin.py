@@ -30,8 +30,12 @@ class SignInScreen(Screen):
         self._names_key: tuple[tuple[int, str], ...] = ()
         self.pad = PinPad()
         self.pad.submitted.connect(self._submit)
+        self.waiting = label(kind="subtitle")
+        self.waiting.setObjectName("unfinished_sessions")
         self.message = label(kind="notice")
         self.message.setObjectName("notice")
+        self.waiting.hide()
+        self.message.hide()
         self._locked_until = 0.0
         self._tick = QTimer(self)
         self._tick.setInterval(500)
@@ -43,6 +47,7 @@ class SignInScreen(Screen):
         left.addWidget(self.none_yet)
         left.addWidget(self.names_box)
         left.addStretch(1)
+        left.addWidget(self.waiting)
         left.addWidget(self.message)
         right = QVBoxLayout()
         right.addStretch(1)
@@ -78,6 +83,12 @@ class SignInScreen(Screen):
             if len(key) == 1:
                 self.names.set_value(str(key[0][0]))
         self.none_yet.setVisible(not key)
+        self.waiting.setText(
+            self.tr("Interrupted sessions waiting: {n}. Sign in to resume them.").replace(
+                "{n}", str(snap.unfinished)
+            )
+        )
+        self.waiting.setVisible(snap.unfinished > 0)
         self._locked_until = time.monotonic() + snap.locked_for_s if snap.locked_for_s > 0 else 0.0
         self._refresh_lock()
 
