@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from kiosk import errors
 from kiosk.clock import FakeClock
@@ -41,16 +40,6 @@ IDENTITY = PatientIdentity(
     treating_physician=None,
 )
 NO_FLAGS = dict.fromkeys(RED_FLAGS, False)
-
-
-@pytest_asyncio.fixture
-async def no_leaked_tasks() -> AsyncIterator[None]:
-    """Same check as tests/conftest.py, declared so pytest-asyncio (strict mode) runs it: the
-    conftest one is a plain ``@pytest.fixture`` on an async function, which strict mode refuses."""
-    yield
-    current = asyncio.current_task()
-    left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    assert not left, f"test left asyncio tasks running: {left}"
 
 
 @pytest.fixture(scope="module")
