@@ -47,10 +47,12 @@ class KioskApp:
             self.window.show()
 
     def close(self) -> None:
+        self.bridge.snapshot.disconnect(self.window.show_snapshot)
         self.app.removeEventFilter(self.activity)
         self.bridge.wait_idle()
         self.window.close()
         self.core_thread.stop()  # parks an open session: the next start offers to resume it
+        self.translations.close()
         self.window.deleteLater()
 
 

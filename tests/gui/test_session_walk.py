@@ -213,10 +213,20 @@ def test_language_button_switches_to_english(
     consent = kiosk.window.by_state[State.CONSENT]
     assert kiosk.window.language.text() == "English"
     tap(qtbot, kiosk.window.language)
-    assert button(consent, "consent_yes").text() == "Yes, the patient agrees"
+    qtbot.waitUntil(lambda: button(consent, "consent_yes").text() == "Yes, the patient agrees")
+    assert "teleconsultation" in consent.points["what_is_teleconsultation"].text()
     assert kiosk.window.language.text() == "Français"
     tap(qtbot, kiosk.window.language)
-    assert button(consent, "consent_yes").text() == "Oui, le patient accepte"
+    qtbot.waitUntil(lambda: button(consent, "consent_yes").text() == "Oui, le patient accepte")
+    # The next patient starts in the cabin's language, whatever the last one chose.
+    tap(qtbot, kiosk.window.language)
+    qtbot.waitUntil(lambda: kiosk.window.language.text() == "Français")
+    tap(qtbot, button(consent, "consent_no"))
+    ending = kiosk.window.by_state[State.ABANDONED]
+    wait_for_screen(qtbot, kiosk, ending)
+    tap(qtbot, button(ending, "close"))
+    wait_for_screen(qtbot, kiosk, kiosk.window.home)
+    qtbot.waitUntil(lambda: kiosk.window.home.start.text() == "Commencer une téléconsultation")
 
 
 @pytest.mark.allow_log_warnings  # the kiosk logs the unreadable file as an error, on purpose

@@ -54,10 +54,11 @@ class Translations:
         self.cache = cache
         self.language = SOURCE_LANGUAGE
         self._translator: QTranslator | None = None
+        self._closed = False
         self.switch(language)
 
     def switch(self, language: str) -> None:
-        if language == self.language:
+        if language == self.language or self._closed:
             return
         if self._translator is not None:
             self.app.removeTranslator(self._translator)
@@ -72,3 +73,11 @@ class Translations:
                 logger.error("i18n: no %s translation; the screens stay in English", language)
                 language = SOURCE_LANGUAGE
         self.language = language
+
+    def close(self) -> None:
+        """Remove the translator from the application (it outlives this window)."""
+        if self._translator is not None:
+            self.app.removeTranslator(self._translator)
+            self._translator = None
+        self.language = SOURCE_LANGUAGE
+        self._closed = True  # a snapshot still queued for a closed window must not re-install it

@@ -24,6 +24,7 @@ class HomeScreen(Screen):
         self.resume_title = label(kind="subtitle")
         self.resume_box = QVBoxLayout()
         self.resume_buttons: list[QPushButton] = []
+        self._shown: tuple[tuple[str, str, str], ...] = ()
         self.notice = label(kind="notice")
         self.notice.hide()
         self.sign_out = big_button(name="sign_out")
@@ -44,6 +45,7 @@ class HomeScreen(Screen):
         self.retranslate()
 
     def retranslate(self) -> None:
+        self._shown = ()  # the resume buttons are rebuilt in the new language
         self.start.setText(self.tr("Start a teleconsultation"))
         self.resume_title.setText(
             self.tr("Interrupted sessions: touch one to resume it where it stopped")
@@ -53,21 +55,26 @@ class HomeScreen(Screen):
     def render(self, snap: Snapshot) -> None:
         name = snap.assistant.name if snap.assistant else ""
         self.title.setText(self.tr("Hello {name}").replace("{name}", name))
-        for button in self.resume_buttons:
-            button.setParent(None)
-            button.deleteLater()
-        self.resume_buttons = []
-        for item in snap.resumable[:4]:
-            who = item.patient or self.tr("patient not identified yet")
-            text = self.tr("Resume: {who} (step: {step})").replace("{who}", who)
-            button = big_button(text.replace("{step}", messages.state_name(State(item.state))))
-            button.setObjectName(f"resume_{item.id}")
-            session_id = item.id
-            button.clicked.connect(
-                lambda _=False, sid=session_id: self.bridge.command(lambda s: s.resume_session(sid))
-            )
-            self.resume_box.addWidget(button)
-            self.resume_buttons.append(button)
+        shown = tuple((item.id, item.patient, item.state) for item in snap.resumable[:4])
+        if shown != self._shown:  # rebuild only when the list changes: no flicker, no lost tap
+            self._shown = shown
+            for button in self.resume_buttons:
+                button.setParent(None)
+                button.deleteLater()
+            self.resume_buttons = []
+            for session_id, patient, state in shown:
+                who = patient or self.tr("patient not identified yet")
+                text = self.tr("Resume: {who} (step: {step})").replace("{who}", who)
+                button = big_button(text.replace("{step}", messages.state_name(State(state))))
+                button.setObjectName(f"resume_{session_id}")
+                button.clicked.connect(
+                    lambda _=False, sid=session_id: self.bridge.command(
+                        lambda s: s.resume_session(sid)
+                    )
+                )
+                self.resume_box.addWidget(button)
+                button.show()
+                self.resume_buttons.append(button)
         self.resume_title.setVisible(bool(snap.resumable))
         text = messages.notice(snap.notice.code, snap.notice.params) if snap.notice else ""
         self.notice.setText(text)
