@@ -30,7 +30,7 @@ PATIENT = {
     "given_names": "Jeanne",
     "birth_date": "24/06/1942",
     "sex": "female",
-    "nir": "242067511223306",
+    "nir": "2 42 06 75 112 233 80",
     "treating_physician": "Dr Lefèvre",
 }
 
@@ -75,13 +75,18 @@ def main() -> int:
         shot("01-sign-in")
         shot("02-home", lambda s: s.sign_in(claire, "1234"))
         shot("03-identify", lambda s: s.start_session())
-        shot(
-            "04-identify-errors",
-            lambda s: s.submit_identity(
-                dict(PATIENT, birth_date="31/02/1942", nir="242067511223399")
-            ),
-        )
-        shot("05-consent", lambda s: s.submit_identity(PATIENT))
+        identify = kiosk.window.by_state[State.IDENTIFY]
+
+        def fill(values: dict[str, str]) -> None:
+            for name, field in identify.fields.items():
+                field.set_value(values.get(name, ""))
+            identify.sex.set_value(values["sex"])
+            identify.next.click()
+
+        fill(dict(PATIENT, birth_date="31/02/1942", nir="2 42 06 75 112 233 99"))
+        shot("04-identify-errors")
+        fill(PATIENT)
+        shot("05-consent")
         shot("06-triage-emergency-signs", lambda s: s.record_consent(True))
         triage = kiosk.window.by_state[State.TRIAGE]
         for flag in triage.flags.values():

@@ -17,7 +17,6 @@ FIELDS = ("family_name", "given_names", "birth_date", "nir", "treating_physician
 class IdentifyScreen(Screen):
     def __init__(self, bridge: Bridge) -> None:
         super().__init__(bridge)
-        self.title = label(kind="title")
         self.fields = {name: TextField(name) for name in FIELDS}
         self.sex_caption = label(kind="subtitle", wrap=False)
         self.sex = ChoiceGroup("sex", ("female", "male", "other"), columns=3)
@@ -30,7 +29,7 @@ class IdentifyScreen(Screen):
         sex_layout.addWidget(self.sex_error)
         grid = QGridLayout()
         grid.setHorizontalSpacing(30)
-        grid.setVerticalSpacing(6)
+        grid.setVerticalSpacing(14)
         grid.addWidget(self.fields["family_name"], 0, 0)
         grid.addWidget(self.fields["given_names"], 1, 0)
         grid.addWidget(self.fields["birth_date"], 2, 0)
@@ -47,14 +46,12 @@ class IdentifyScreen(Screen):
         buttons.addWidget(self.next, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 10, 40, 20)
-        layout.addWidget(self.title)
         layout.addLayout(grid)
         layout.addStretch(1)
         layout.addLayout(buttons)
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.title.setText(self.tr("Who is the patient?"))
         captions = {
             "family_name": self.tr("Family name"),
             "given_names": self.tr("Given names"),
