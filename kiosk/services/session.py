@@ -437,9 +437,14 @@ class SessionService:
 
     # -- idle timeout: the clock produces events ----------------------------------------------
     def check_idle(self) -> None:
-        """Publish the countdown, or park the session once it has run out."""
+        """Publish the countdown, or park the session once it has run out.
+
+        The assistant's home counts too: it lists interrupted sessions by patient name, so an
+        unattended home screen signs the assistant out.
+        """
         state = self._state()
-        if self._session_id is None or state not in PATIENT_STATES:
+        on_home = self._session_id is None and self._assistant is not None
+        if not on_home and (self._session_id is None or state not in PATIENT_STATES):
             return
         phase, left = self.policy.phase(self.clock.monotonic() - self._last_activity)
         if phase is IdlePhase.ACTIVE:
@@ -451,6 +456,10 @@ class SessionService:
                 self.publish()
             return
         self._idle_warning = None
+        if on_home:
+            logger.info("auth: assistant signed out after inactivity")
+            self.sign_out()
+            return
         self._apply(IdleTimeout(), state)
 
     async def _watch_idle(self) -> None:

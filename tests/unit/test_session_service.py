@@ -410,15 +410,32 @@ def test_idle_on_an_ending_screen_closes_the_session(
     assert service.last.resumable == ()
 
 
-def test_no_idle_timeout_without_a_session(
-    service: SessionService, assistant_id: int, clock: FakeClock, snapshots: list[Snapshot]
+def test_unattended_home_signs_the_assistant_out(
+    service: SessionService, repo: Repository, assistant_id: int, clock: FakeClock
 ) -> None:
+    """The home lists interrupted sessions by patient name: it must not stay open unattended."""
+    to_triage(service, assistant_id)
+    service.sign_out()
     assert service.sign_in(assistant_id, PIN)
+    assert service.last.resumable, "the home shows the parked session"
+    clock.advance(181)
+    service.check_idle()
+    assert service.last.idle_warning_s == 29
+    assert service.last.assistant is not None
+    clock.advance(30)
+    service.check_idle()
+    assert service.last.assistant is None
+    assert service.last.resumable == ()
+    assert repo.audit_log()[-1].action == "sign_out"
+
+
+def test_no_idle_timeout_on_the_sign_in_screen(
+    service: SessionService, clock: FakeClock, snapshots: list[Snapshot]
+) -> None:
     published = len(snapshots)
     clock.advance(1000)
     service.check_idle()
     assert len(snapshots) == published
-    assert service.last.assistant is not None  # the assistant's home screen stays
 
 
 def test_sign_out_parks_and_clears_the_screen(
