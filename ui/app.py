@@ -10,7 +10,7 @@ import socket
 import sys
 from types import FrameType
 
-from PySide6.QtCore import QSocketNotifier, Qt
+from PySide6.QtCore import QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.config import Config
@@ -73,7 +73,8 @@ class _SignalWakeup:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         logger.info("app: signal %d received, stopping", signum)
-        self.app.quit()
+        # Queued, so that a signal received before the loop runs still ends it once it does.
+        QTimer.singleShot(0, self.app.quit)
 
     def _drain(self) -> None:
         with contextlib.suppress(BlockingIOError):
@@ -106,12 +107,14 @@ def run(config: Config) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("kiosk")
-    kiosk = KioskApp(config, app)
-    wakeup = _SignalWakeup(app)
-    kiosk.show()
+    wakeup = _SignalWakeup(app)  # before the core starts: a SIGTERM during start-up is clean too
     try:
-        status = app.exec()
+        kiosk = KioskApp(config, app)
+        kiosk.show()
+        try:
+            status = app.exec()
+        finally:
+            kiosk.close()
     finally:
-        kiosk.close()
         wakeup.close()
     return int(status)

@@ -181,3 +181,14 @@ def test_database_busy_is_one_line_and_nothing_is_lost(tmp_path: Path) -> None:
         holder.close()
     assert listed(tmp_path) == ["Alice\tactive"]
     assert sorted(p.name for p in tmp_path.iterdir() if "unreadable" in p.name) == []
+
+
+def test_run_without_pyside6_says_so_in_one_line(tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("PySide6") is not None:
+        pytest.skip("PySide6 is installed here: tests/gui/test_run_command.py runs the kiosk")
+    result = kiosk(tmp_path, "run")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "PySide6" in result.stderr and "Traceback" not in result.stderr
