@@ -109,7 +109,9 @@ def _triage(state: State, event: Event, facts: Facts) -> Decision:
             "no triage, measurement or call before consent", {"guard": "consent_given"}
         )
     unknown = [flag for flag in event.red_flags if flag not in RED_FLAGS]
-    if unknown or event.reason not in REASONS:
+    # With a red flag the reason is not asked (empty): the patient goes to emergency care first.
+    reason_ok = event.reason in REASONS or (bool(event.red_flags) and event.reason == "")
+    if unknown or not reason_ok:
         raise GuardRefused("unknown triage answer", {"guard": "triage_codes"})
     if event.red_flags:
         return Decision(state, State.REFERRED, "red flag: " + ",".join(event.red_flags))

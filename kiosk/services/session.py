@@ -310,9 +310,7 @@ class SessionService:
         # A red flag wins over anything missing: the patient must be sent to emergency care.
         if problems:
             details = ""
-        self._apply(
-            SubmitTriage(reason if reason in REASONS else "other", details, flags), State.TRIAGE
-        )
+        self._apply(SubmitTriage(reason if reason in REASONS else "", details, flags), State.TRIAGE)
 
     def go_back(self, expected: State) -> None:
         self._apply(GoBack(), expected)

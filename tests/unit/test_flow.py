@@ -248,6 +248,12 @@ def test_unknown_triage_codes_are_refused(event: SubmitTriage) -> None:
     assert _guard(State.TRIAGE, event, ALL_FACTS) == "triage_codes"
 
 
+def test_a_red_flag_needs_no_reason() -> None:
+    """The emergency questions come first; the reason is never asked of a referred patient."""
+    decision = decide(State.TRIAGE, SubmitTriage("", "", ("heavy_bleeding",)), ALL_FACTS)
+    assert decision.target is State.REFERRED
+
+
 @pytest.mark.parametrize(
     ("state", "target"),
     [
