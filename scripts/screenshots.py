@@ -73,7 +73,7 @@ def main() -> int:
             print(path.relative_to(ROOT))
 
         shot("01-sign-in")
-        shot("02-home", lambda s: s.sign_in(claire, "1234"))
+        kiosk.bridge.command(lambda s: s.sign_in(claire, "1234"))
         shot("03-identify", lambda s: s.start_session())
         identify = kiosk.window.by_state[State.IDENTIFY]
 
@@ -129,6 +129,9 @@ def main() -> int:
         settle(app)
         kiosk.window.overlay.show_countdown(24)  # what the idle warning looks like
         shot("11-idle-warning")
+        kiosk.window.overlay.show_countdown(None)
+        # The home, with the session just left open: the assistant can resume it.
+        shot("02-home", lambda s: (s.sign_out(), s.sign_in(claire, "1234")))
         kiosk.close()
     return 0
 

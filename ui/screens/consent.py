@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QVBoxLayout
 
 from kiosk.flow import State
 from kiosk.flow.triage import CONSENT_POINTS
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
-from ui.widgets.touch import big_button, label
+from ui.widgets.touch import big_button, button_row, label
 
 
 class ConsentScreen(Screen):
@@ -27,11 +27,7 @@ class ConsentScreen(Screen):
         self.refuse.clicked.connect(lambda: self.bridge.command(lambda s: s.record_consent(False)))
         self.accept = big_button(role="primary", name="consent_yes")
         self.accept.clicked.connect(lambda: self.bridge.command(lambda s: s.record_consent(True)))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.back, 1)
-        buttons.addStretch(1)
-        buttons.addWidget(self.refuse, 2)
-        buttons.addWidget(self.accept, 2)
+        buttons = button_row(self.back, self.refuse, self.accept, wide=2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(60, 10, 60, 20)
         layout.addWidget(self.title)

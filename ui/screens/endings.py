@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.flow import CallCancelled, CallEnded, Event, HygieneDone, ReportDelivered, State
 from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
-from ui.widgets.touch import big_button, label
+from ui.widgets.touch import big_button, button_row, label
 
 # Until later versions build these steps, the assistant can still move the session on by hand.
 _NEXT: dict[State, Event] = {
@@ -46,10 +46,7 @@ class ReferredScreen(Screen):
         inner.addWidget(self.explain)
         inner.addWidget(self.why)
         inner.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(2)
-        row.addWidget(self.close, 1)
-        inner.addLayout(row)
+        inner.addLayout(button_row(None, self.close))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(panel)
@@ -84,9 +81,7 @@ class AbandonedScreen(Screen):
         self.close.clicked.connect(
             lambda: self.bridge.command(lambda s: s.close_session(State.ABANDONED))
         )
-        row = QHBoxLayout()
-        row.addStretch(2)
-        row.addWidget(self.close, 1)
+        row = button_row(None, self.close)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(60, 40, 60, 20)
         layout.addWidget(self.title)
@@ -123,10 +118,7 @@ class PlaceholderScreen(Screen):
         self.cancel.clicked.connect(self._cancel)
         self.proceed = big_button(role="primary", name="proceed")
         self.proceed.clicked.connect(self._proceed)
-        row = QHBoxLayout()
-        row.addWidget(self.cancel, 1)
-        row.addStretch(1)
-        row.addWidget(self.proceed, 1)
+        row = button_row(self.cancel, self.proceed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(60, 40, 60, 20)
         layout.addWidget(self.title)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QPushButton, QVBoxLayout
 
 from kiosk.flow import State
 from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
-from ui.widgets.touch import big_button, label
+from ui.widgets.touch import big_button, button_row, label
 
 
 class HomeScreen(Screen):
@@ -29,9 +29,7 @@ class HomeScreen(Screen):
         self.notice.hide()
         self.sign_out = big_button(name="sign_out")
         self.sign_out.clicked.connect(lambda: self.bridge.command(lambda s: s.sign_out()))
-        bottom = QHBoxLayout()
-        bottom.addStretch(1)
-        bottom.addWidget(self.sign_out, 1)
+        bottom = button_row(None, self.sign_out)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(60, 30, 60, 30)
         layout.setSpacing(20)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.flow import State
 from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
-from ui.widgets.touch import ChoiceGroup, ErrorLabel, TextField, big_button, label
+from ui.widgets.touch import ChoiceGroup, ErrorLabel, TextField, big_button, button_row, label
 
 FIELDS = ("family_name", "given_names", "birth_date", "nir", "treating_physician")
 
@@ -40,10 +40,7 @@ class IdentifyScreen(Screen):
         self.cancel.clicked.connect(lambda: self.bridge.command(lambda s: s.cancel(State.IDENTIFY)))
         self.next = big_button(role="primary", name="next")
         self.next.clicked.connect(self._submit)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.cancel, 1)
-        buttons.addStretch(1)
-        buttons.addWidget(self.next, 1)
+        buttons = button_row(self.cancel, self.next)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 10, 40, 20)
         layout.addLayout(grid)

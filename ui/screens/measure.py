@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout
 
 from kiosk.flow import State
 from kiosk.identity import mask_nir
@@ -12,7 +12,7 @@ from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
-from ui.widgets.touch import big_button, label
+from ui.widgets.touch import big_button, button_row, label
 
 DEVICES = ("blood_pressure", "temperature", "spo2", "otoscope")
 
@@ -35,10 +35,7 @@ class MeasureScreen(Screen):
         self.back.clicked.connect(lambda: self.bridge.command(lambda s: s.go_back(State.MEASURE)))
         self.end = big_button(role="danger", name="cancel")
         self.end.clicked.connect(lambda: self.bridge.command(lambda s: s.cancel(State.MEASURE)))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.back, 1)
-        buttons.addStretch(1)
-        buttons.addWidget(self.end, 1)
+        buttons = button_row(self.back, self.end)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 10, 40, 20)
         layout.addWidget(self.title)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.flow import State
 from kiosk.flow.triage import DETAILS_MAX, REASONS, RED_FLAGS
@@ -10,7 +10,15 @@ from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
-from ui.widgets.touch import ChoiceGroup, ErrorLabel, TextField, YesNo, big_button, label
+from ui.widgets.touch import (
+    ChoiceGroup,
+    ErrorLabel,
+    TextField,
+    YesNo,
+    big_button,
+    button_row,
+    label,
+)
 
 
 class TriageScreen(Screen):
@@ -32,10 +40,7 @@ class TriageScreen(Screen):
         self.back.clicked.connect(lambda: self.bridge.command(lambda s: s.go_back(State.TRIAGE)))
         self.flags_next = big_button(role="primary", name="flags_next")
         self.flags_next.clicked.connect(self._flags_done)
-        row = QHBoxLayout()
-        row.addWidget(self.back, 1)
-        row.addStretch(1)
-        row.addWidget(self.flags_next, 1)
+        row = button_row(self.back, self.flags_next)
         page1 = QWidget()
         layout1 = QVBoxLayout(page1)
         layout1.setContentsMargins(0, 0, 0, 0)
@@ -54,10 +59,7 @@ class TriageScreen(Screen):
         self.reason_back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
         self.submit = big_button(role="primary", name="triage_submit")
         self.submit.clicked.connect(self._submit)
-        row2 = QHBoxLayout()
-        row2.addWidget(self.reason_back, 1)
-        row2.addStretch(1)
-        row2.addWidget(self.submit, 1)
+        row2 = button_row(self.reason_back, self.submit)
         page2 = QWidget()
         layout2 = QVBoxLayout(page2)
         layout2.setContentsMargins(0, 0, 0, 0)

@@ -29,6 +29,23 @@ def big_button(text: str = "", role: str | None = None, name: str | None = None)
     return button
 
 
+def button_row(
+    left: QWidget | None, right: QWidget | None, *more_right: QWidget, wide: int = 1
+) -> QHBoxLayout:
+    """The bottom row of a screen: a way back or out on the left, the way forward on the right.
+
+    ``wide`` is the stretch of each right-hand button (the left one and the gap have 1).
+    """
+    row = QHBoxLayout()
+    if left is not None:
+        row.addWidget(left, 1)
+    row.addStretch(1 if left is not None else 2)
+    for widget in (right, *more_right):
+        if widget is not None:
+            row.addWidget(widget, wide)
+    return row
+
+
 def label(text: str = "", kind: str | None = None, wrap: bool = True) -> QLabel:
     widget = QLabel(text)
     widget.setWordWrap(wrap)
