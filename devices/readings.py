@@ -1,0 +1,85 @@
+"""Typed readings with units and quality flags, as the drivers return them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Flag(StrEnum):
+    """Quality flags a reading may carry (the protocols' own conditions, in plain names)."""
+
+    ARTIFACT = "artifact"  # motion or signal artifact during the reading
+    OUT_OF_TRACK = "out_of_track"  # sustained artifact (oximeter)
+    FINGER_OUT = "finger_out"  # sensor alarm: no finger in the clip
+    LOW_PERFUSION = "low_perfusion"
+    MARGINAL_PERFUSION = "marginal_perfusion"
+    LOW_BATTERY = "low_battery"
+    OVER_RANGE = "over_range"
+    UNDER_RANGE = "under_range"
+    IMPLAUSIBLE = "implausible"  # e.g. a body temperature outside 30-45 °C
+    NOT_STABLE = "not_stable"
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    family: str  # "bp", "thermometer", "oximeter", "camera"
+    model: str
+    serial: str | None = None
+    firmware: str | None = None
+    port: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "family": self.family,
+            "model": self.model,
+            "serial": self.serial,
+            "firmware": self.firmware,
+            "port": self.port,
+        }
+
+
+@dataclass(frozen=True)
+class BloodPressure:
+    systolic: int  # mmHg
+    diastolic: int
+    mean: int
+    pulse: int | None  # beats per minute
+    taken_at: dt.datetime
+    device: DeviceIdentity
+    flags: frozenset[Flag] = frozenset()
+    raw: bytes = b""  # the result frame as received
+    unit: str = "mmHg"
+
+
+@dataclass(frozen=True)
+class BodyTemperature:
+    celsius: float  # one decimal
+    site: str  # "oral", "axillary", "rectal"
+    taken_at: dt.datetime
+    device: DeviceIdentity
+    flags: frozenset[Flag] = frozenset()
+    raw: bytes = b""
+
+
+@dataclass(frozen=True)
+class Oximetry:
+    spo2: int | None  # %, None when the device says "missing" (127)
+    pulse: int | None  # bpm, None when missing (511)
+    perfusion: str | None  # "high", "marginal", "low" or None
+    taken_at: dt.datetime
+    device: DeviceIdentity
+    flags: frozenset[Flag] = frozenset()
+    stable: bool = False
+    raw: bytes = b""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Live progress while a measurement runs: cuff pressure, probe temperature, pleth..."""
+
+    kind: str  # "cuff_pressure", "probe_temperature", "oximetry", "pleth"
+    value: float | None
+    unit: str
+    extra: dict[str, object] = field(default_factory=dict)
