@@ -8,6 +8,6 @@ echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy --strict (kiosk, devices)"; .venv/bin/mypy --strict kiosk devices
 echo "== import-linter"; .venv/bin/lint-imports
 echo "== core tests without PySide6"
-.venv-core/bin/python -m pytest -q -p no:cacheprovider tests/unit "$@"
+.venv-core/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/contract "$@"
 echo "== all tests"
 .venv/bin/python -m pytest -q -p no:cacheprovider tests "$@"
