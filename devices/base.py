@@ -19,7 +19,7 @@ import serial
 
 from devices.errors import DeviceError, DeviceNotConnected
 from devices.link import Link, LinkClosed, SerialSettings, open_link
-from devices.readings import DeviceIdentity, Progress
+from devices.readings import DeviceIdentity, Progress, Reading
 
 logger = logging.getLogger(__name__)
 
@@ -94,4 +94,20 @@ class Driver(ABC):
     async def self_test(self) -> SelfTestResult: ...
 
     @abstractmethod
-    async def abort(self) -> None: ...
+    async def abort(self) -> None:
+        """Stop a running measurement (the cuff really deflates); harmless when none runs."""
+
+    @abstractmethod
+    async def measure(self, on_progress: ProgressCallback | None = None) -> Reading:
+        """Take one reading, reporting live ``Progress``; raise a DeviceError naming the step.
+
+        Cancelling the task that awaits it must leave the device safe (the bp driver deflates).
+        """
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Cheap presence check used by the device monitor when no measurement runs.
+
+        Returns within about 1.5 s; raises DeviceNotConnected, DeviceTimeout or
+        DeviceProtocolError when the device is gone, silent or speaking something else.
+        """

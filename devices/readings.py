@@ -75,11 +75,26 @@ class Oximetry:
     raw: bytes = b""
 
 
+Reading = BloodPressure | BodyTemperature | Oximetry
+
+
 @dataclass(frozen=True)
 class Progress:
-    """Live progress while a measurement runs: cuff pressure, probe temperature, pleth..."""
+    """Live progress while a measurement runs.
 
-    kind: str  # "cuff_pressure", "probe_temperature", "oximetry", "pleth"
+    Kinds, and what they carry (every driver uses these and only these):
+    - ``phase``: ``extra["phase"]`` is one of ``starting``, ``inflating``, ``deflating`` (bp),
+      ``waiting_for_probe``, ``predicting`` (thermometer), ``waiting_for_finger``,
+      ``measuring`` (oximeter); value None.
+    - ``cuff_pressure``: value in mmHg (unit "mmHg").
+    - ``probe_temperature``: value in °C, one decimal (unit "Cel").
+    - ``oximetry``: value = SpO2-D or None; ``extra``: ``pulse`` (int | None), ``perfusion``
+      (str | None), ``flags`` (sorted list of Flag values), ``stable`` (bool). About once a second.
+    - ``pleth``: value None; ``extra["samples"]``: list of ints (one packet, 25 samples at
+      75 Hz for formats 2 and 7; format 8 has no pleth).
+    """
+
+    kind: str
     value: float | None
     unit: str
     extra: dict[str, object] = field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""The ``kiosk`` command: ``run``, ``assistant add|list|disable|enable``, ``--version``.
+"""The ``kiosk`` command: ``run``, ``assistant``, ``simulate``, ``measure``, ``selftest``,
+``devices``, ``--version``.
 
 Errors are one plain line on stderr and a non-zero exit status, never a traceback.
 """
@@ -59,6 +60,47 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"create the assistant '{DEMO_ASSISTANT}' (PIN {DEMO_PIN}) if there is none: for trying it out",
     )
+    run.add_argument(
+        "--simulate",
+        action="store_true",
+        help="simulated devices (simulators on pseudo-terminals, drawn camera pictures)",
+    )
+
+    simulate = commands.add_parser(
+        "simulate", help="run device simulators on pseudo-terminals (or TCP) until interrupted"
+    )
+    simulate.add_argument(
+        "device", nargs="?", default="all", choices=["bp", "thermometer", "oximeter", "all"]
+    )
+    simulate.add_argument(
+        "--scenario", default="normal", help="normal, motion, loose_cuff, fever, finger_out, ..."
+    )
+    simulate.add_argument("--tcp", action="store_true", help="serve on 127.0.0.1 (socket:// URLs)")
+    simulate.add_argument(
+        "--format", type=int, default=7, choices=[2, 7, 8], help="oximeter format"
+    )
+    simulate.add_argument("--speed", type=float, default=1.0, help="time compression (tests)")
+
+    measure = commands.add_parser("measure", help="take one reading with a real driver")
+    measure.add_argument("kind", choices=["bp", "temperature", "spo2"])
+    measure.add_argument("--port", required=True, help="tty path, socket://host:port, spy://...")
+    measure.add_argument("--format", type=int, default=7, choices=[2, 7, 8], help="oximeter format")
+    measure.add_argument("--json", action="store_true", help="print one JSON object")
+    measure.add_argument("--timeout", type=float, default=150.0, help="seconds (default 150)")
+
+    selftest = commands.add_parser(
+        "selftest", help="identify and self-test every configured device (exit 1 if one fails)"
+    )
+    selftest.add_argument("--json", action="store_true", help="one JSON object per device")
+    selftest.add_argument("--simulate", action="store_true", help="test the simulated devices")
+    selftest.add_argument(
+        "devices",
+        nargs="*",
+        metavar="DEVICE",
+        help="only these: bp, thermometer, oximeter, otoscope, room_camera (default: all)",
+    )
+
+    commands.add_parser("devices", help="list serial ports and cameras on this machine")
 
     assistant = commands.add_parser("assistant", help="manage tele-assistants")
     actions = assistant.add_subparsers(dest="action", metavar="ACTION")
@@ -80,6 +122,8 @@ def _config(args: argparse.Namespace) -> Config:
         overrides.setdefault("ui", {})["fullscreen"] = True
     if getattr(args, "language", None):
         overrides.setdefault("ui", {})["language"] = args.language
+    if getattr(args, "simulate", False) and args.command in ("run", "selftest"):
+        overrides.setdefault("devices", {})["simulate"] = True
     return load_config(args.config, overrides=overrides)
 
 
@@ -186,6 +230,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _config(args)
         if args.command == "assistant":
             return _assistant_command(args, config)
+        if args.command in ("simulate", "measure", "selftest", "devices"):
+            from kiosk import device_commands  # the drivers load only when a device command runs
+
+            return device_commands.COMMANDS[args.command](args, config)
         return _run_command(args, config)
     except (KioskError, CliError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)

@@ -44,11 +44,34 @@ class SecurityConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class DevicesConfig:
+    """Where each device is. An empty value means "not installed in this cabin".
+
+    Serial devices take a URL (a tty path, ``socket://127.0.0.1:7001``, ``spy://...``); the
+    defaults are the stable names the packaged udev rules create. Cameras take a source: a device
+    path, or ``synthetic:otoscope`` / ``synthetic:room`` for a drawn picture.
+    """
+
+    bp: str = "/dev/kiosk/bp"
+    thermometer: str = "/dev/kiosk/thermometer"
+    oximeter: str = "/dev/kiosk/oximeter"
+    oximeter_format: int = 7  # Nonin serial data format: 7, 2 or 8
+    otoscope: str = "/dev/kiosk/otoscope"
+    room_camera: str = "/dev/kiosk/room-camera"
+    # Demonstrations and tests: every serial device is a simulator on a pseudo-terminal and the
+    # cameras are synthetic. Scenarios look like "bp=motion thermometer=fever".
+    simulate: bool = False
+    simulation_speed: float = 1.0
+    simulation_scenarios: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
     ui: UiConfig = UiConfig()
     session: SessionConfig = SessionConfig()
     security: SecurityConfig = SecurityConfig()
+    devices: DevicesConfig = DevicesConfig()
 
     @property
     def database_path(self) -> Path:
@@ -133,6 +156,23 @@ def _validate(config: object, prefix: str) -> None:
         raise ConfigError(
             f"{prefix}idle_timeout_s: must be positive", {"key": f"{prefix}idle_timeout_s"}
         )
+    if isinstance(config, DevicesConfig):
+        if config.oximeter_format not in (2, 7, 8):
+            raise ConfigError(
+                f"{prefix}oximeter_format: expected 7, 2 or 8", {"key": f"{prefix}oximeter_format"}
+            )
+        if config.simulation_speed <= 0:
+            raise ConfigError(
+                f"{prefix}simulation_speed: must be positive", {"key": f"{prefix}simulation_speed"}
+            )
+        for item in config.simulation_scenarios.split():
+            family, sep, scenario = item.partition("=")
+            if not sep or family not in ("bp", "thermometer", "oximeter") or not scenario:
+                raise ConfigError(
+                    f"{prefix}simulation_scenarios: expected 'bp=NAME thermometer=NAME "
+                    f"oximeter=NAME', got {item!r}",
+                    {"key": f"{prefix}simulation_scenarios"},
+                )
     if isinstance(config, SecurityConfig) and config.pin_lockout_s < 0:
         raise ConfigError(
             f"{prefix}pin_lockout_s: must not be negative", {"key": f"{prefix}pin_lockout_s"}
@@ -209,4 +249,4 @@ def load_config(
     return typing.cast(Config, _build(Config, data, ""))
 
 
-__all__ = ["Config", "SecurityConfig", "SessionConfig", "UiConfig", "load_config"]
+__all__ = ["Config", "DevicesConfig", "SecurityConfig", "SessionConfig", "UiConfig", "load_config"]

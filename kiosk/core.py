@@ -16,6 +16,8 @@ from typing import TypeVar
 from kiosk import errors
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
+from kiosk.services.devices import Devices
+from kiosk.services.measurements import MeasurementService
 from kiosk.services.session import Notice, SessionService
 from kiosk.storage import OpenedDatabase, Repository, open_database
 
@@ -30,6 +32,8 @@ class Core:
         self.clock: Clock = clock or SystemClock()
         self._opened: OpenedDatabase | None = None
         self._session: SessionService | None = None
+        self.devices: Devices | None = None
+        self.measurements: MeasurementService | None = None
 
     @property
     def session(self) -> SessionService:
@@ -49,11 +53,21 @@ class Core:
         repo = Repository(self._opened.db, self.clock)
         repo.audit("system", "kiosk_started")
         self._session = SessionService(repo, self.config, self.clock)
+        self.devices = Devices(self.config.devices)
+        self.measurements = MeasurementService(self.devices, self._session)
+        self._session.measurements = self.measurements
+        await self.devices.start()
         await self._session.start(notice)
 
     async def stop(self) -> None:
+        if self.measurements is not None:
+            await self.measurements.shutdown()
+        if self.devices is not None:
+            await self.devices.stop()
+            self.devices = None
         if self._session is not None:
             await self._session.stop()
+            self._session.measurements = None  # already stopped: parking must not start anything
             self._session.park_open_session("kiosk stopped")
             self._session.repo.audit("system", "kiosk_stopped")
             self._session = None

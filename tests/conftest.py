@@ -62,6 +62,16 @@ async def no_leaked_tasks() -> AsyncIterator[None]:
     assert not left, f"test left asyncio tasks running: {left}"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--device-url",
+        action="append",
+        default=[],
+        metavar="FAMILY=URL",
+        help="also run a driver's contract tests against a real device, e.g. bp=/dev/ttyUSB0",
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("asyncio") is not None:

@@ -7,6 +7,7 @@ snapshot the core publishes comes out as a queued Qt signal, delivered on the Qt
 from __future__ import annotations
 
 import concurrent.futures
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.core import CoreThread
+from kiosk.services.measurements import LiveUpdate, MeasurementService
 from kiosk.services.session import SessionService, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ TOUCH_INTERVAL_S = 0.5
 
 class Bridge(QObject):
     snapshot = Signal(object)  # Snapshot, on the Qt thread
+    live = Signal(object)  # LiveUpdate: cuff pressure, probe temperature, pleth, preview frames
 
     def __init__(self, core_thread: CoreThread) -> None:
         super().__init__()
@@ -39,6 +42,8 @@ class Bridge(QObject):
 
         def subscribe(session: SessionService) -> None:
             session.subscribe(self.snapshot.emit)  # emitted on the core thread, queued to Qt
+            if session.measurements is not None:
+                session.measurements.subscribe_live(self._live)
             session.publish()
 
         self.command(subscribe)
@@ -46,12 +51,31 @@ class Bridge(QObject):
     def _remember(self, snap: Snapshot) -> None:
         self.last = snap
 
+    def _live(self, update: LiveUpdate) -> None:
+        self.live.emit(update)
+
     def command(self, action: Callable[[SessionService], object]) -> None:
         """Run ``action(session_service)`` on the core loop. Failures are logged, never raised here."""
         session = self._core.core.session
-        future = self._core.call(lambda: action(session))
+
+        async def run() -> None:
+            result = action(session)
+            if inspect.isawaitable(result):
+                await result
+
+        future = self._core.submit(run())
         self._pending.add(future)
         future.add_done_callback(self._done)
+
+    def measure(self, action: Callable[[MeasurementService], object]) -> None:
+        """Run ``action(measurement_service)`` on the core loop (it may be a coroutine)."""
+
+        def on_service(session: SessionService) -> object:
+            if session.measurements is None:
+                return None
+            return action(session.measurements)
+
+        self.command(on_service)
 
     def _done(self, future: concurrent.futures.Future[Any]) -> None:
         self._pending.discard(future)

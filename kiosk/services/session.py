@@ -13,6 +13,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kiosk import errors
 from kiosk.clock import Clock
@@ -48,6 +49,9 @@ from kiosk.identity import (
 from kiosk.services.auth import failures_before_lock, lockout_remaining, verify_pin
 from kiosk.storage import Repository
 from kiosk.storage.repository import TriageRow
+
+if TYPE_CHECKING:
+    from kiosk.services.measurements import MeasurementService, MeasureView
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +106,7 @@ class Snapshot:
     field_errors: tuple[FieldError, ...] = ()
     notice: Notice | None = None
     emergency_number: str = "15"
+    measure: MeasureView | None = None  # devices, the running measurement, what was accepted
     seq: int = 0  # increases with every snapshot
 
 
@@ -123,6 +128,7 @@ class SessionService:
         self._notice: Notice | None = None
         self._seq = 0
         self._watchdog: asyncio.Task[None] | None = None
+        self.measurements: MeasurementService | None = None  # attached by the core
         self.last: Snapshot = Snapshot()
 
     # -- life cycle --------------------------------------------------------------------------
@@ -177,6 +183,9 @@ class SessionService:
             field_errors=self._field_errors,
             notice=self._notice,
             emergency_number=self.config.session.emergency_number,
+            measure=(
+                self.measurements.view(self._session_id) if self.measurements is not None else None
+            ),
             seq=self._seq,
         )
 
@@ -202,6 +211,25 @@ class SessionService:
         if self._idle_warning is not None:
             self._idle_warning = None
             self.publish()
+
+    def notify(self, code: str, params: Mapping[str, object] | None = None) -> None:
+        self._notice = Notice(code, dict(params or {}))
+        self.publish()
+
+    # Read by the measurement service: which session, which state, who is signed in.
+    @property
+    def current_session_id(self) -> str | None:
+        return self._session_id
+
+    def current_state(self) -> State:
+        return self._state()
+
+    @property
+    def assistant_id(self) -> int | None:
+        return self._assistant.id if self._assistant else None
+
+    def actor(self) -> str:
+        return self._actor()
 
     def dismiss_notice(self) -> None:
         self._notice = None
@@ -373,6 +401,10 @@ class SessionService:
             self.publish()
             return
         self._field_errors = ()
+        if self.measurements is not None and (
+            decision.park or decision.close or decision.target is not decision.source
+        ):
+            self.measurements.close_soon()  # nothing keeps measuring once the screen changes
         if decision.park or decision.close:
             self._session_id = None
         if decision.park or isinstance(event, IdleTimeout):
@@ -424,6 +456,8 @@ class SessionService:
 
     def _park(self, reason: str) -> None:
         assert self._session_id is not None
+        if self.measurements is not None:
+            self.measurements.close_soon()
         state = self._state()
         with self.repo.atomic():
             self.repo.update_session(self._session_id, state, "parked")

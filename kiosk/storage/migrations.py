@@ -91,6 +91,55 @@ MIGRATIONS: tuple[Migration, ...] = (
                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
         ),
     ),
+    Migration(
+        2,
+        "measurements, otoscope images, device checks",
+        (
+            # A reading is stored the moment the device gives it (status 'pending'), so a crash
+            # before the assistant accepts it loses nothing; accept/retake only change the status.
+            # Failed attempts are kept too (status 'failed', with the error): they are incidents.
+            """CREATE TABLE measurements (
+                id INTEGER PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES sessions(id),
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL
+                    CHECK (status IN ('pending', 'accepted', 'discarded', 'failed')),
+                reading TEXT NOT NULL DEFAULT '{}',
+                flags TEXT NOT NULL DEFAULT '[]',
+                error TEXT,
+                raw TEXT NOT NULL DEFAULT '',
+                device TEXT NOT NULL DEFAULT '{}',
+                taken_at TEXT NOT NULL,
+                taken_by INTEGER REFERENCES assistants(id),
+                decided_at TEXT
+            )""",
+            "CREATE INDEX measurements_session ON measurements(session_id)",
+            """CREATE TABLE images (
+                id INTEGER PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES sessions(id),
+                site TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('kept', 'discarded')),
+                png BLOB NOT NULL,
+                thumbnail BLOB NOT NULL,
+                width INTEGER NOT NULL,
+                height INTEGER NOT NULL,
+                sharpness REAL NOT NULL,
+                device TEXT NOT NULL DEFAULT '{}',
+                taken_at TEXT NOT NULL,
+                taken_by INTEGER REFERENCES assistants(id)
+            )""",
+            "CREATE INDEX images_session ON images(session_id)",
+            """CREATE TABLE device_checks (
+                id INTEGER PRIMARY KEY,
+                family TEXT NOT NULL,
+                at TEXT NOT NULL,
+                ok INTEGER NOT NULL,
+                summary TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT '{}',
+                device TEXT NOT NULL DEFAULT '{}'
+            )""",
+        ),
+    ),
 )
 
 

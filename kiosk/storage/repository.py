@@ -53,6 +53,46 @@ class TriageRow:
 
 
 @dataclass(frozen=True)
+class MeasurementRow:
+    id: int
+    session_id: str
+    kind: str  # blood_pressure | body_temperature | oximetry
+    status: str  # pending | accepted | discarded | failed
+    reading: dict[str, Any]  # the values, as the device gave them
+    flags: tuple[str, ...]
+    error: dict[str, Any] | None  # {"code": ..., "params": {...}} for a failed attempt
+    raw: str  # the device's bytes, hex
+    device: dict[str, Any]
+    taken_at: str
+    taken_by: int | None
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    id: int
+    session_id: str
+    site: str  # left_ear | right_ear | other
+    status: str  # kept | discarded
+    thumbnail: bytes  # small JPEG for the screen
+    width: int
+    height: int
+    sharpness: float
+    device: dict[str, Any]
+    taken_at: str
+
+
+@dataclass(frozen=True)
+class DeviceCheckRow:
+    id: int
+    family: str
+    at: str
+    ok: bool
+    summary: str
+    detail: dict[str, Any]
+    device: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class AuditRow:
     id: int
     at: str
@@ -292,3 +332,170 @@ class Repository:
         """Consent refused: keep the refusal, forget who the patient was and why they came."""
         self.db.execute("DELETE FROM patients WHERE session_id = ?", [session_id])
         self.db.execute("DELETE FROM triage WHERE session_id = ?", [session_id])
+        self.db.execute("DELETE FROM measurements WHERE session_id = ?", [session_id])
+        self.db.execute("DELETE FROM images WHERE session_id = ?", [session_id])
+
+    # -- measurements and images ---------------------------------------------------------------
+    def add_measurement(
+        self,
+        session_id: str,
+        kind: str,
+        status: str,
+        reading: Mapping[str, Any],
+        flags: tuple[str, ...],
+        device: Mapping[str, Any],
+        taken_at: str,
+        taken_by: int | None,
+        raw: bytes = b"",
+        error: Mapping[str, Any] | None = None,
+    ) -> int:
+        table = self.db.table("measurements")
+        table.insert(
+            {
+                "session_id": session_id,
+                "kind": kind,
+                "status": status,
+                "reading": json.dumps(dict(reading), sort_keys=True),
+                "flags": json.dumps(list(flags)),
+                "error": None if error is None else json.dumps(dict(error), sort_keys=True),
+                "raw": raw.hex(),
+                "device": json.dumps(dict(device), sort_keys=True),
+                "taken_at": taken_at,
+                "taken_by": taken_by,
+            }
+        )
+        return int(table.last_pk)
+
+    def set_measurement_status(self, measurement_id: int, status: str) -> None:
+        self.db.table("measurements").update(
+            measurement_id, {"status": status, "decided_at": self._now()}
+        )
+
+    @staticmethod
+    def _measurement(row: Mapping[str, Any]) -> MeasurementRow:
+        return MeasurementRow(
+            id=row["id"],
+            session_id=row["session_id"],
+            kind=row["kind"],
+            status=row["status"],
+            reading=json.loads(row["reading"]),
+            flags=tuple(json.loads(row["flags"])),
+            error=None if row["error"] is None else json.loads(row["error"]),
+            raw=row["raw"],
+            device=json.loads(row["device"]),
+            taken_at=row["taken_at"],
+            taken_by=row["taken_by"],
+        )
+
+    def measurement(self, measurement_id: int) -> MeasurementRow | None:
+        rows = list(self.db.table("measurements").rows_where("id = ?", [measurement_id]))
+        return self._measurement(rows[0]) if rows else None
+
+    def measurements(self, session_id: str, status: str | None = None) -> list[MeasurementRow]:
+        where, args = "session_id = ?", [session_id]
+        if status is not None:
+            where, args = where + " AND status = ?", [session_id, status]
+        return [
+            self._measurement(r)
+            for r in self.db.table("measurements").rows_where(where, args, order_by="id")
+        ]
+
+    def add_image(
+        self,
+        session_id: str,
+        site: str,
+        png: bytes,
+        thumbnail: bytes,
+        width: int,
+        height: int,
+        sharpness: float,
+        device: Mapping[str, Any],
+        taken_at: str,
+        taken_by: int | None,
+    ) -> int:
+        table = self.db.table("images")
+        table.insert(
+            {
+                "session_id": session_id,
+                "site": site,
+                "status": "kept",
+                "png": png,
+                "thumbnail": thumbnail,
+                "width": width,
+                "height": height,
+                "sharpness": sharpness,
+                "device": json.dumps(dict(device), sort_keys=True),
+                "taken_at": taken_at,
+                "taken_by": taken_by,
+            }
+        )
+        return int(table.last_pk)
+
+    def discard_image(self, image_id: int) -> None:
+        self.db.table("images").update(image_id, {"status": "discarded"})
+
+    def images(self, session_id: str, status: str | None = "kept") -> list[ImageRow]:
+        where, args = "session_id = ?", [session_id]
+        if status is not None:
+            where, args = where + " AND status = ?", [session_id, status]
+        return [
+            ImageRow(
+                id=r["id"],
+                session_id=r["session_id"],
+                site=r["site"],
+                status=r["status"],
+                thumbnail=r["thumbnail"],
+                width=r["width"],
+                height=r["height"],
+                sharpness=r["sharpness"],
+                device=json.loads(r["device"]),
+                taken_at=r["taken_at"],
+            )
+            for r in self.db.table("images").rows_where(
+                where,
+                args,
+                order_by="id",
+                select="id, session_id, site, status, thumbnail, width, height, sharpness, "
+                "device, taken_at",
+            )
+        ]
+
+    def image_png(self, image_id: int) -> bytes | None:
+        row = self.db.execute("SELECT png FROM images WHERE id = ?", [image_id]).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def add_device_check(
+        self,
+        family: str,
+        ok: bool,
+        summary: str,
+        detail: Mapping[str, Any],
+        device: Mapping[str, Any],
+    ) -> int:
+        table = self.db.table("device_checks")
+        table.insert(
+            {
+                "family": family,
+                "at": self._now(),
+                "ok": int(ok),
+                "summary": summary,
+                "detail": json.dumps(dict(detail), sort_keys=True, default=str),
+                "device": json.dumps(dict(device), sort_keys=True),
+            }
+        )
+        return int(table.last_pk)
+
+    def device_checks(self, family: str | None = None) -> list[DeviceCheckRow]:
+        where, args = ("family = ?", [family]) if family else (None, [])
+        return [
+            DeviceCheckRow(
+                r["id"],
+                r["family"],
+                r["at"],
+                bool(r["ok"]),
+                r["summary"],
+                json.loads(r["detail"]),
+                json.loads(r["device"]),
+            )
+            for r in self.db.table("device_checks").rows_where(where, args, order_by="id")
+        ]

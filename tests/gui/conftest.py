@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kiosk.config import Config, SessionConfig, UiConfig
+from kiosk.config import Config, DevicesConfig, SessionConfig, UiConfig
 from ui.app import KioskApp
 
 
@@ -28,12 +28,18 @@ def make_kiosk(qapp: QApplication, tmp_path: Path) -> Iterator[MakeKiosk]:
     apps: list[KioskApp] = []
 
     def make(
-        idle_timeout_s: float = 600.0, idle_warning_s: float = 30.0, language: str = "fr"
+        idle_timeout_s: float = 600.0,
+        idle_warning_s: float = 30.0,
+        language: str = "fr",
+        devices: DevicesConfig | None = None,
     ) -> KioskApp:
+        # No device is installed unless a test asks for (simulated) ones.
+        none = DevicesConfig(bp="", thermometer="", oximeter="", otoscope="", room_camera="")
         config = Config(
             data_dir=tmp_path,
             session=SessionConfig(idle_timeout_s=idle_timeout_s, idle_warning_s=idle_warning_s),
             ui=UiConfig(language=language),
+            devices=devices or none,
         )
         kiosk = KioskApp(config, qapp)
         kiosk.window.show()
