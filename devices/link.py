@@ -148,8 +148,14 @@ class SerialLink(Link):
         # The reader wakes within its 50 ms read timeout; joining here is short and avoids an
         # executor thread that would outlive the link.
         self._thread.join(timeout=2.0)
+        # pyserial's socket:// handler leaves its socket open when shutdown() fails (the peer
+        # already reset the connection): close it ourselves (closing twice is harmless).
+        sock = getattr(self._port, "_socket", None)
         with contextlib.suppress(Exception):
             self._port.close()
+        if sock is not None:
+            with contextlib.suppress(Exception):
+                sock.close()
 
 
 class MemoryLink(Link):

@@ -163,6 +163,257 @@ def consent_point(code: str) -> str:
     return points.get(code, code)
 
 
+# -- measurements --------------------------------------------------------------------------------
+def measurement_name(kind: str) -> str:
+    """What is measured: a tile's title, a guided panel's title, a line of the summary."""
+    names = {
+        "blood_pressure": translate("Messages", "Blood pressure"),
+        "temperature": translate("Messages", "Temperature"),
+        "body_temperature": translate("Messages", "Temperature"),
+        "spo2": translate("Messages", "Oxygen (SpO2) and pulse"),
+        "oximetry": translate("Messages", "Oxygen (SpO2) and pulse"),
+        "otoscope": translate("Messages", "Otoscope"),
+    }
+    return names.get(kind, kind)
+
+
+def device_name(family: str) -> str:
+    """A device, as the first word of a sentence ("Thermometer: not connected...")."""
+    names = {
+        "bp": translate("Messages", "Blood pressure monitor"),
+        "thermometer": translate("Messages", "Thermometer"),
+        "oximeter": translate("Messages", "Pulse oximeter"),
+        "otoscope": translate("Messages", "Otoscope"),
+        "camera": translate("Messages", "Camera"),
+        "room_camera": translate("Messages", "Room camera"),
+    }
+    return names.get(family, family)
+
+
+def device_status(status: str) -> str:
+    words = {
+        "ready": translate("Messages", "ready"),
+        "connecting": translate("Messages", "connecting..."),
+        "in_use": translate("Messages", "in use"),
+        "not_connected": translate("Messages", "not connected"),
+        "not_installed": translate("Messages", "not installed in this cabin"),
+    }
+    return words.get(status, status)
+
+
+def advice(code: str) -> str:
+    """What the assistant should do after a failed measurement."""
+    texts = {
+        "retake": translate("Messages", "Please take the measurement again."),
+        "stay_still": translate(
+            "Messages", "Ask the patient to stay still and not to talk, then take it again."
+        ),
+        "check_placement": translate(
+            "Messages", "Check how the sensor is placed on the patient, then take it again."
+        ),
+        "tighten_cuff": translate(
+            "Messages",
+            "The cuff seems loose: tighten it on the bare arm (one finger should just slip "
+            "under it), then take it again.",
+        ),
+        "pause_then_retake": translate(
+            "Messages", "Let the patient rest for a minute, then take it again."
+        ),
+        "technician": translate(
+            "Messages", "Stop: do not use this device again, and call a technician."
+        ),
+        "out_of_service": translate(
+            "Messages", "This device is out of service: do not use it, and call a technician."
+        ),
+    }
+    return texts.get(code, texts["retake"])
+
+
+# Advice after which the same device must not be used again at once.
+STOP_ADVICE = frozenset({"technician", "out_of_service"})
+
+
+def device_error(code: str, params: Mapping[str, object]) -> str:
+    """A device problem in plain words: what happened, then what to do."""
+    device = device_name(str(params.get("device") or ""))
+    texts = {
+        "MEASUREMENT_FAILED": translate("Messages", "{device}: the measurement did not succeed."),
+        "DEVICE_NOT_CONNECTED": translate(
+            "Messages",
+            "{device}: not connected. Check that its cable is plugged in at both ends, then try "
+            "again.",
+        ),
+        "DEVICE_TIMEOUT": translate(
+            "Messages",
+            "{device}: the device is not answering. Check that it is switched on and plugged in, "
+            "then try again.",
+        ),
+        "DEVICE_NOT_READY": translate(
+            "Messages",
+            "{device}: the device is not ready to measure (probe still in its holder, cuff not "
+            "yet deflated...). Wait a moment, then try again.",
+        ),
+        "DEVICE_PROTOCOL": translate(
+            "Messages",
+            "{device}: the device answers in a way the cabin does not understand. Unplug it and "
+            "plug it in again; if it happens again, call a technician.",
+        ),
+        "DEVICE_BUSY": translate(
+            "Messages", "{device}: the device is busy. Wait a few seconds, then try again."
+        ),
+    }
+    text = texts.get(
+        code, translate("Messages", "{device}: the device reported a problem ({code}).")
+    )
+    text = text.replace("{device}", device).replace("{code}", code)
+    if code == "MEASUREMENT_FAILED":
+        text += " " + advice(str(params.get("advice") or "retake"))
+        if str(params.get("device_code", "")).isdigit():  # a protocol's number, not a word
+            text += " " + translate("Messages", "(device code {code})").replace(
+                "{code}", str(params["device_code"])
+            )
+    return text
+
+
+def alert_label(name: str) -> str:
+    """A value outside the usual range, named for the assistant (no diagnosis)."""
+    labels = {
+        "bp_high": translate("Messages", "Very high blood pressure"),
+        "bp_low": translate("Messages", "Low blood pressure"),
+        "temperature_high": translate("Messages", "High temperature"),
+        "temperature_low": translate("Messages", "Low temperature"),
+        "spo2_low": translate("Messages", "Low oxygen saturation"),
+        "pulse_out_of_range": translate("Messages", "Unusual pulse rate"),
+    }
+    return labels.get(name, name)
+
+
+def quality_flag(flag: str) -> str:
+    """A reading's quality flag, in words."""
+    labels = {
+        "artifact": translate("Messages", "movement during the measurement"),
+        "out_of_track": translate("Messages", "signal lost for a while"),
+        "finger_out": translate("Messages", "finger out of the clip"),
+        "low_perfusion": translate("Messages", "weak pulse signal"),
+        "marginal_perfusion": translate("Messages", "faint pulse signal"),
+        "low_battery": translate("Messages", "device battery low"),
+        "over_range": translate("Messages", "above what the device can measure"),
+        "under_range": translate("Messages", "below what the device can measure"),
+        "implausible": translate("Messages", "unlikely value: check it"),
+        "not_stable": translate("Messages", "value not yet stable"),
+    }
+    return labels.get(flag, flag)
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """A number with the decimal separator of the screen's language (39.8 / 39,8)."""
+    separator = translate("Messages", ".", "decimal separator")
+    return f"{value:.{digits}f}".replace(".", separator)
+
+
+def reading_value(kind: str, values: Mapping[str, object]) -> str:
+    """The main value of a reading, as shown in large type."""
+    if kind == "blood_pressure":
+        return (
+            translate("Messages", "{systolic}/{diastolic} mmHg")
+            .replace("{systolic}", str(values.get("systolic")))
+            .replace("{diastolic}", str(values.get("diastolic")))
+        )
+    if kind == "body_temperature":
+        celsius = values.get("celsius")
+        return (decimal(float(celsius)) if isinstance(celsius, int | float) else "--") + " °C"
+    if kind == "oximetry":
+        spo2 = values.get("spo2")
+        return translate("Messages", "SpO2 {spo2} %").replace(
+            "{spo2}", "--" if spo2 is None else str(spo2)
+        )
+    return ""
+
+
+def reading_details(kind: str, values: Mapping[str, object]) -> str:
+    """The other numbers of a reading (pulse, mean pressure, site), on one line."""
+    parts: list[str] = []
+    if values.get("pulse") is not None:
+        parts.append(pulse_rate(values["pulse"]))
+    if kind == "blood_pressure" and values.get("mean") is not None:
+        parts.append(
+            translate("Messages", "mean {mean} mmHg").replace("{mean}", str(values["mean"]))
+        )
+    if kind == "body_temperature":
+        sites = {
+            "oral": translate("Messages", "under the tongue"),
+            "axillary": translate("Messages", "under the arm"),
+            "rectal": translate("Messages", "rectal"),
+        }
+        site = str(values.get("site") or "")
+        if site:
+            parts.append(sites.get(site, site))
+    return "  ·  ".join(parts)
+
+
+def pulse_rate(pulse: object) -> str:
+    """``pulse 72/min``; dashes while the device has no value yet."""
+    return translate("Messages", "pulse {pulse}/min").replace(
+        "{pulse}", "--" if pulse is None else str(pulse)
+    )
+
+
+def ear_site(site: str) -> str:
+    sites = {
+        "left_ear": translate("Messages", "Left ear"),
+        "right_ear": translate("Messages", "Right ear"),
+    }
+    return sites.get(site, translate("Messages", "Other"))
+
+
+def measure_step(kind: str, step: str) -> str:
+    """The short instruction shown while a measurement runs, for the device's current phase."""
+    texts = {
+        ("blood_pressure", "starting"): translate(
+            "Messages",
+            "Patient seated, back supported, feet flat, arm resting at heart level. Cuff on the "
+            "bare upper arm, 2 cm above the elbow. No talking, no moving.",
+        ),
+        ("blood_pressure", "inflating"): translate(
+            "Messages", "The cuff is inflating. The patient stays still and silent."
+        ),
+        ("blood_pressure", "deflating"): translate(
+            "Messages", "The cuff is deflating: almost done. The patient stays still."
+        ),
+        ("temperature", "starting"): translate(
+            "Messages", "Take the probe out of its holder and put a new cover on it."
+        ),
+        ("temperature", "waiting_for_probe"): translate(
+            "Messages", "Take the probe out of its holder and put a new cover on it."
+        ),
+        ("temperature", "predicting"): translate(
+            "Messages",
+            "Probe under the tongue, far back to one side. The patient keeps the mouth closed "
+            "until the beep.",
+        ),
+        ("spo2", "starting"): translate(
+            "Messages",
+            "Put the index or middle finger fully into the clip, nail up. The hand rests, warm "
+            "and still.",
+        ),
+        ("spo2", "waiting_for_finger"): translate(
+            "Messages",
+            "Put the index or middle finger fully into the clip, nail up. The hand rests, warm "
+            "and still.",
+        ),
+        ("spo2", "measuring"): translate(
+            "Messages", "Measuring: the hand stays still until the values settle."
+        ),
+        ("otoscope", "starting"): translate("Messages", "The otoscope is starting..."),
+        ("otoscope", "preview"): translate(
+            "Messages",
+            "Gently pull the ear up and back, insert the tip, then capture each ear when the "
+            "eardrum is sharp.",
+        ),
+    }
+    return texts.get((kind, step)) or texts.get((kind, "starting"), "")
+
+
 def _fill(text: str, params: Mapping[str, object]) -> str:
     for key, value in params.items():
         text = text.replace("{" + key + "}", str(value))

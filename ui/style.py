@@ -29,6 +29,22 @@ QLineEdit {{
     border: 2px solid #8fa3bf; background: #ffffff;
 }}
 QLineEdit[invalid="true"] {{ border: 3px solid #b00020; }}
+QPushButton[role="tile"] {{ min-height: 190px; padding: 4px; }}
+QPushButton[role="tile"] QLabel {{ font-size: 22px; }}
+QPushButton[role="tile"] QLabel:disabled {{ color: #9aa5b1; }}
+QPushButton[role="tile"][alert="true"] {{ border: 4px solid #b00020; background: #fdecee; }}
+QLabel#measure_value {{ font-size: 84px; font-weight: 700; color: #0b3d91; }}
+QLabel#measure_value[alert="true"] {{ color: #b00020; }}
+QLabel#live_value {{ font-size: 84px; font-weight: 700; color: #0b3d91; }}
+QLabel#live_secondary {{ font-size: 44px; font-weight: 600; color: #33415c; }}
+QLabel#measure_alerts {{
+    font-size: 26px; font-weight: 700; color: #ffffff; background: #b00020;
+    border-radius: 10px; padding: 10px 16px;
+}}
+QLabel#measure_error {{ font-size: 30px; font-weight: 600; color: #b00020; }}
+QLabel#measure_instruction {{ font-size: 25px; }}
+QLabel#warning {{ font-size: 24px; font-weight: 600; color: #8a4b00; }}
+QFrame#still_card {{ background: #ffffff; border: 2px solid #d0d7e2; border-radius: 10px; }}
 QFrame#overlay {{ background: rgba(10, 20, 40, 200); }}
 QFrame#dialog {{ background: #ffffff; border-radius: 18px; }}
 """

@@ -383,9 +383,7 @@ _COMMAND_BODY_LENGTHS: dict[int, int] = {
     0x17: 3,  # set initial inflate pressure
     0x0C: 4,  # control pneumatics
 }
-_KNOWN_0X79_BODIES = frozenset(
-    command[1:-1] for command in COMMAND_NAMES if command[1] == 0x79
-)
+_KNOWN_0X79_BODIES = frozenset(command[1:-1] for command in COMMAND_NAMES if command[1] == 0x79)
 _MAX_UNKNOWN_BODY = 8
 
 

@@ -20,6 +20,7 @@ so a 640 x 480 frame costs about a millisecond or two.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from abc import ABC, abstractmethod
@@ -112,6 +113,12 @@ class SyntheticSource(ABC):
             stamp_counter(image, counter)
         return image
 
+    def prepare(self) -> None:
+        """Draw the static scene now (live and still sizes), so the first frames are not late."""
+        self.render(0)
+        if self.still_size is not None:
+            self.render(0, self.still_size)
+
     @abstractmethod
     def _draw(self, counter: int, size: Size) -> Image: ...
 
@@ -139,8 +146,6 @@ class OtoscopeScene(SyntheticSource):
 
     def __init__(self, width: int = 640, height: int = 480, seed: int = 0) -> None:
         super().__init__(width, height, seed)
-        self._scenes: dict[Size, Image] = {}
-        self._lenses: dict[Size, Image] = {}
 
     @property
     def still_size(self) -> Size:
@@ -169,21 +174,19 @@ class OtoscopeScene(SyntheticSource):
         x = margin + max(-margin, min(margin, round(dx * _scale(size))))
         y = margin + max(-margin, min(margin, round(dy * _scale(size))))
         view = scene[y : y + height, x : x + width]
-        image: Image = cv2.multiply(view, lens, scale=1.0 / 255.0)
+        image = np.asarray(cv2.multiply(view, lens, scale=1.0 / 255.0), dtype=np.uint8)
         level = self.blur_level(counter)
         if level:
             sigma = (1.6 if level == 1 else 4.5) * _scale(size)
             kernel = _odd(sigma * 3)
-            image = cv2.GaussianBlur(image, (kernel, kernel), sigma)
+            image = np.asarray(cv2.GaussianBlur(image, (kernel, kernel), sigma), dtype=np.uint8)
         return image
 
     def _assets(self, size: Size) -> tuple[Image, Image]:
-        if size not in self._scenes:
-            self._scenes[size] = self._draw_scene(size)
-            self._lenses[size] = self._draw_lens(size)
-        return self._scenes[size], self._lenses[size]
+        return _otoscope_scene(size, self.seed), _otoscope_lens(size)
 
-    def _draw_lens(self, size: Size) -> Image:
+    @staticmethod
+    def _draw_lens(size: Size) -> Image:
         """The scope's round field of view: bright in the middle, dark at the rim, black outside."""
         width, height = size
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -194,11 +197,12 @@ class OtoscopeScene(SyntheticSource):
         lens = np.clip(gain * edge * 255.0, 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.repeat(lens[:, :, np.newaxis], 3, axis=2))
 
-    def _draw_scene(self, size: Size) -> Image:
+    @classmethod
+    def _draw_scene(cls, size: Size, seed: int) -> Image:
         s = _scale(size)
-        margin = round(self.MARGIN * s)
+        margin = round(cls.MARGIN * s)
         width, height = size[0] + 2 * margin, size[1] + 2 * margin
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(seed)
         cx, cy = width / 2.0 + 12 * s, height / 2.0 + 6 * s  # the membrane sits a bit off-axis
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
 
@@ -212,7 +216,7 @@ class OtoscopeScene(SyntheticSource):
         skin = np.array([130.0, 145.0, 235.0], dtype=np.float32)  # BGR pink
         image = wall[:, :, np.newaxis] * skin
         grain = rng.normal(0.0, 1.0, (height, width)).astype(np.float32)
-        grain = cv2.GaussianBlur(grain, (0, 0), 0.8 * s) * 22.0
+        grain = cv2.GaussianBlur(grain, (0, 0), 0.7) * 30.0  # finer at a finer resolution
         image += grain[:, :, np.newaxis]
 
         # Small blood vessels on the canal wall: smooth, wandering curves running round the canal.
@@ -263,6 +267,23 @@ class OtoscopeScene(SyntheticSource):
         lit = canvas.astype(np.float32) * (1.0 - light_f[:, :, np.newaxis])
         lit += light_f[:, :, np.newaxis] * np.array([245.0, 248.0, 250.0], dtype=np.float32)
         return np.ascontiguousarray(np.clip(lit, 0, 255).astype(np.uint8))
+
+
+# The static scenes are the slow part (a few hundred ms at 1280x960): drawn once per process and
+# shared, read-only, by every source of the same size.
+@functools.lru_cache(maxsize=8)
+def _otoscope_scene(size: Size, seed: int) -> Image:
+    return _read_only(OtoscopeScene._draw_scene(size, seed))
+
+
+@functools.lru_cache(maxsize=8)
+def _otoscope_lens(size: Size) -> Image:
+    return _read_only(OtoscopeScene._draw_lens(size))
+
+
+def _read_only(image: Image) -> Image:
+    image.flags.writeable = False
+    return image
 
 
 class RoomTestCard(SyntheticSource):

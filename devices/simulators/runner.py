@@ -222,7 +222,13 @@ async def serve_tcp(model_factory: Callable[[], DeviceModel], speed: float = 1.0
         task = asyncio.current_task()
         if task is not None:
             served.tasks.append(task)
-        await run_model(model_factory(), _StreamLink(reader, writer), SimClock(speed))
+        try:
+            await run_model(model_factory(), _StreamLink(reader, writer), SimClock(speed))
+        except asyncio.CancelledError:
+            # Served.stop cancels a connection still running. Python 3.11's stream server calls
+            # task.exception() on its handler task, which raises (and logs an ERROR) when the
+            # task ended cancelled: end normally instead; run_model has closed the link.
+            return
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]

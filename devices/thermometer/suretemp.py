@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Collection
+from collections.abc import Callable
 from typing import ClassVar
 
 from devices.base import Driver, ProgressCallback, SelfTestResult
@@ -24,7 +24,7 @@ from devices.errors import (
     MeasurementAborted,
     MeasurementFailed,
 )
-from devices.link import Link
+from devices.link import Link, LinkClosed
 from devices.readings import BodyTemperature, DeviceIdentity, Flag, Progress
 from devices.thermometer.protocol import (
     FINAL_STATES,
@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_NAME = "Welch Allyn SureTemp Plus"
 SITES = ("oral", "axillary", "rectal")
-SITE_BY_ALGORITHM = {
+SITE_BY_ALGORITHM: dict[int, str] = {
     Algorithm.ORAL: "oral",
     Algorithm.RECTAL: "rectal",
     Algorithm.PEDIATRIC_AXILLARY: "axillary",
@@ -60,7 +60,7 @@ PLAUSIBLE_CELSIUS = (30.0, 45.0)  # a body temperature outside is a measurement 
 # final reached after one of these counts as this measurement's reading.
 ARMING_STATES = WAITING_STATES | PREDICTING_STATES
 POST_READY_WAIT_S = 1.0  # how long self_test waits for a power-on self-test still running
-CYCLE_START_WAIT_S = 5.0  # how long self_test's locked-probe cycle may take to start predicting
+CYCLE_START_WAIT_S = 3.0  # how long self_test's locked-probe cycle may take to start predicting
 
 _Outcome = Packet | str  # a response packet, or why there is none
 
@@ -181,8 +181,10 @@ class SureTempDriver(Driver):
                 logger.info("thermometer: %s", new_phase.replace("_", " "))
                 self._report(on_progress, Progress("phase", None, "", {"phase": new_phase}))
 
+        loop = asyncio.get_running_loop()
         while True:
             self._check_abort()
+            polled_at = loop.time()
             record, raw = await self._poll_record(link)
             if record.probe_type == ProbeType.NO_PROBE:
                 raise self.error(
@@ -240,7 +242,8 @@ class SureTempDriver(Driver):
                 # 13 (end normal status) or a state the protocol does not list: not a reading.
                 logger.debug("thermometer: state %s, waiting", state)
                 announce("waiting_for_probe")
-            await self._pause(self.poll_interval)
+            # Poll at a steady rate, however long the reply took.
+            await self._pause(max(0.0, polled_at + self.poll_interval - loop.time()))
 
     def _reading(self, record: TemperatureRecord, raw: bytes) -> BodyTemperature:
         celsius = record.final_celsius
@@ -248,7 +251,7 @@ class SureTempDriver(Driver):
         low, high = PLAUSIBLE_CELSIUS
         if not low <= celsius <= high:
             flags.add(Flag.IMPLAUSIBLE)
-        site = self.site or SITE_BY_ALGORITHM.get(record.algorithm)  # type: ignore[call-overload]
+        site = self.site or SITE_BY_ALGORITHM.get(record.algorithm)
         if site is None:
             logger.info(
                 "thermometer: algorithm %s names no body site; reporting oral", record.algorithm
@@ -314,15 +317,22 @@ class SureTempDriver(Driver):
             logger.info("thermometer: power-on self-test still running, asking again")
             await asyncio.sleep(self.reply_timeout)
 
-    async def _locked_probe_cycle(
-        self, link: Link, details: dict[str, object]
-    ) -> tuple[bool, str]:
+    async def _locked_probe_cycle(self, link: Link, details: dict[str, object]) -> tuple[bool, str]:
         """Lock the probe switch, simulate a probe removal, and check a cycle starts.
 
         Best effort: a module that refuses these commands is noted, not failed. The probe is
         always put back and unlocked, even when the self-test is cancelled.
         """
-        if not await self._optional(link, Command.LOCK_PROBE, b"\x01", "locking the probe"):
+        try:
+            locked = await self._optional(link, Command.LOCK_PROBE, b"\x01", "locking the probe")
+        except (DeviceTimeout, DeviceProtocolError) as exc:
+            # It answered the status request a moment ago: this one command is what it ignores.
+            logger.info("thermometer: no usable answer to the probe lock: %s", exc)
+            # In case the lock went through and only its reply was lost.
+            await self._restore_probe(link, locked_for_sure=False)
+            details["probe_cycle"] = "not supported"
+            return True, "locked-probe cycle skipped: the module did not answer the probe lock"
+        if not locked:
             details["probe_cycle"] = "not supported"
             return True, "locked-probe cycle not supported by this module"
         try:
@@ -373,7 +383,7 @@ class SureTempDriver(Driver):
                 )
             await asyncio.sleep(self.poll_interval)
 
-    async def _restore_probe(self, link: Link) -> None:
+    async def _restore_probe(self, link: Link, *, locked_for_sure: bool = True) -> None:
         """Probe back in its holder, switch unlocked: the module is as the patient expects it."""
         for command, what in (
             (Command.SET_TEMPERATURE_PROBE, "putting the probe back"),
@@ -381,8 +391,10 @@ class SureTempDriver(Driver):
         ):
             try:
                 await self._optional(link, command, b"\x00", what)
-            except DeviceError as exc:
-                logger.info("thermometer: %s failed: %s", what, exc)
+            except (DeviceError, LinkClosed) as exc:
+                # The probe may stay locked out of its well: the next reading would be wrong.
+                level = logging.WARNING if locked_for_sure else logging.INFO
+                logger.log(level, "thermometer: %s after the self-test failed: %s", what, exc)
 
     async def _optional(self, link: Link, command: Command, data: bytes, what: str) -> bool:
         """Send a command the module may not support: False when it refuses it (NAK)."""
@@ -403,7 +415,7 @@ class SureTempDriver(Driver):
         data: bytes,
         step: str,
         what: str,
-        decode: Callable_[bytes] | None = None,
+        decode: Callable[[bytes], object] | None = None,
     ) -> Packet:
         """Send ``command`` until a good response comes (``1 + retries`` tries at most)."""
         outcome = await self._attempts(link, command, data, decode)
@@ -424,36 +436,39 @@ class SureTempDriver(Driver):
         link: Link,
         command: Command,
         data: bytes,
-        decode: Callable_[bytes] | None = None,
+        decode: Callable[[bytes], object] | None = None,
     ) -> _Outcome:
-        """Up to ``1 + retries`` tries; the good response, the last bad one, or why none came."""
+        """Up to ``1 + retries`` tries: the good response, else the last bad one, else why none."""
         request = encode_command(command, data)
-        last: _Outcome = "silent"
+        refused: Packet | None = None
+        malformed = noise = False
         for attempt in range(self.retries + 1):
             if attempt:
-                logger.debug("thermometer: retry %d of %04X (%s)", attempt, command, last)
+                logger.debug("thermometer: no good reply to %04X, retry %d", command, attempt)
             await self._discard_stale(link)
             await link.write(request)
             reply, heard = await self._await_reply(link, command)
             if reply is None:
-                # Bytes without any packet of ours: noise, another device, or the wrong speed.
-                if heard and not isinstance(last, Packet):
-                    last = "unreadable"
-                elif not isinstance(last, Packet) and last != "unreadable":
-                    last = "silent"
+                # Bytes but no packet of ours: noise, another device, or the wrong speed.
+                noise = noise or heard
                 continue
-            if reply.is_good and decode is not None:
+            if reply.is_bad:
+                logger.debug("thermometer: bad response to %04X: %s", command, reply.data.hex(" "))
+                refused = reply
+                continue
+            if decode is not None:
                 try:
                     decode(reply.data)
                 except CodecError as exc:
                     logger.debug("thermometer: unreadable reply to %04X: %s", command, exc)
-                    last = "malformed"
+                    malformed = True
                     continue
-            if reply.is_good:
-                return reply
-            logger.debug("thermometer: bad response to %04X: %s", command, reply.data.hex(" "))
-            last = reply
-        return last
+            return reply
+        if refused is not None:
+            return refused
+        if malformed:
+            return "malformed"
+        return "unreadable" if noise else "silent"
 
     async def _discard_stale(self, link: Link) -> None:
         """Drop what arrived since the last exchange (a late reply) so it cannot be taken as new."""
@@ -475,7 +490,7 @@ class SureTempDriver(Driver):
                 heard = heard or bool(data)
                 packets = self._decoder.feed(data)
             else:
-                # Quiet for the whole timeout: a half packet will never be finished.
+                # The reply time is over: a half packet still waiting will never be finished.
                 packets = self._decoder.flush()
             for packet in packets:
                 if packet.command == command and packet.is_response:
@@ -504,13 +519,14 @@ class SureTempDriver(Driver):
                 f"the thermometer's replies to {what} have an unexpected layout ({tries} tries)",
                 step,
             )
-        prefix = "thermometer not answering" if step == "identify" else (
-            "the thermometer is not answering"
+        prefix = (
+            "thermometer not answering"
+            if step == "identify"
+            else ("the thermometer is not answering")
         )
         return self.error(
             DeviceTimeout,
-            f"{prefix}: no reply to {what} after {tries} tries; "
-            "check its cable and power",
+            f"{prefix}: no reply to {what} after {tries} tries; check its cable and power",
             step,
         )
 

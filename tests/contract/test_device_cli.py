@@ -16,7 +16,9 @@ import pytest
 KIOSK = [sys.executable, "-m", "kiosk.cli"]
 
 
-def kiosk(*args: str, timeout: float = 60.0, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def kiosk(
+    *args: str, timeout: float = 60.0, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*KIOSK, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False
     )
@@ -56,7 +58,11 @@ def test_measure_blood_pressure_prints_one_json_object(transport: str) -> None:
     extra = ["--tcp"] if transport == "tcp" else []
     with simulators("bp", "--speed", "25", *extra) as ports:
         url = ports["bp"]
-        assert url.startswith("socket://127.0.0.1:") if transport == "tcp" else url.startswith("/dev/pts/")
+        assert (
+            url.startswith("socket://127.0.0.1:")
+            if transport == "tcp"
+            else url.startswith("/dev/pts/")
+        )
         done = kiosk("measure", "bp", "--port", url, "--json", "--timeout", "30")
     assert done.returncode == 0, done.stderr
     (line,) = done.stdout.splitlines()

@@ -97,7 +97,9 @@ async def test_blood_pressure_is_stored_when_taken_and_accepted(
     service = await at_measure_step(core)
     await ready(core, "bp")
     seen: list[float] = []
-    service.subscribe_live(lambda u: seen.append(float(u.value or 0)) if u.kind == "cuff_pressure" else None)
+    service.subscribe_live(
+        lambda u: seen.append(float(u.value or 0)) if u.kind == "cuff_pressure" else None
+    )
     service.start("blood_pressure")
     await wait_until(lambda: (r := run(core)) is not None and r.phase != "running", 30)
     result = run(core)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.clock import SystemClock
+from kiosk.flow import State
 from kiosk.services.auth import hash_pin
 from kiosk.storage import Repository, open_database
 from ui.app import KioskApp
@@ -76,3 +78,65 @@ def assert_touch_targets(kiosk: KioskApp, minimum: int = 90) -> None:
 
 def assert_language_button(kiosk: KioskApp) -> None:
     assert kiosk.window.language.isVisible(), "patient-facing screens offer the other language"
+
+
+# -- walking a session --------------------------------------------------------------------------
+def fill_identity(qtbot: QtBot, kiosk: KioskApp, **values: str) -> None:
+    screen = kiosk.window.by_state[State.IDENTIFY]
+    for name, value in values.items():
+        if name == "sex":
+            tap(qtbot, screen.sex.buttons[value])
+            continue
+        edit = screen.fields[name].edit
+        edit.clear()
+        qtbot.keyClicks(edit, value)
+
+
+VALID = {
+    "family_name": "Martin",
+    "given_names": "Jeanne Marie",
+    "birth_date": "24/06/1942",
+    "sex": "female",
+    "nir": "2 42 06 75 112 233",
+}
+
+
+def nir_with_key(body: str) -> str:
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+def go_to_consent(qtbot: QtBot, kiosk: KioskApp) -> None:
+    sign_in(qtbot, kiosk)
+    tap(qtbot, kiosk.window.home.start)
+    wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.IDENTIFY])
+    values = dict(VALID, nir=nir_with_key("2420675112233"))
+    fill_identity(qtbot, kiosk, **values)
+    tap(qtbot, button(kiosk.window.by_state[State.IDENTIFY], "next"))
+    wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.CONSENT])
+
+
+def answer_all_flags(qtbot: QtBot, kiosk: KioskApp, yes: tuple[str, ...] = ()) -> None:
+    screen = kiosk.window.by_state[State.TRIAGE]
+    for code, flag in screen.flags.items():
+        tap(qtbot, flag.choice.buttons["yes" if code in yes else "no"])
+
+
+def db_rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(tmp_path / "kiosk.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def go_to_measure(qtbot: QtBot, kiosk: KioskApp, reason: str = "fever") -> None:
+    """Sign in, start a session, identify, consent, pass the emergency signs: MEASURE."""
+    go_to_consent(qtbot, kiosk)
+    tap(qtbot, button(kiosk.window.by_state[State.CONSENT], "consent_yes"))
+    triage = kiosk.window.by_state[State.TRIAGE]
+    wait_for_screen(qtbot, kiosk, triage)
+    answer_all_flags(qtbot, kiosk)
+    tap(qtbot, triage.flags_next)
+    tap(qtbot, triage.reasons.buttons[reason])
+    tap(qtbot, triage.submit)
+    wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.MEASURE])

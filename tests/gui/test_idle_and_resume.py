@@ -13,8 +13,16 @@ from kiosk.flow import State
 from kiosk.services.session import SessionService
 from kiosk.storage import Repository, open_database
 from tests.gui.conftest import MakeKiosk
-from tests.gui.helpers import PIN, add_assistant, button, sign_in, tap, wait_for_screen
-from tests.gui.test_session_walk import db_rows, go_to_consent
+from tests.gui.helpers import (
+    PIN,
+    add_assistant,
+    button,
+    db_rows,
+    go_to_consent,
+    sign_in,
+    tap,
+    wait_for_screen,
+)
 from ui.app import KioskApp
 
 

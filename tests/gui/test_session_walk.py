@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,64 +10,20 @@ from pytestqt.qtbot import QtBot
 from kiosk.flow import State
 from tests.gui.conftest import MakeKiosk
 from tests.gui.helpers import (
+    VALID,
     add_assistant,
+    answer_all_flags,
     assert_language_button,
     assert_touch_targets,
     button,
+    db_rows,
+    fill_identity,
+    go_to_consent,
     sign_in,
     tap,
     type_pin,
     wait_for_screen,
 )
-from ui.app import KioskApp
-
-
-def fill_identity(qtbot: QtBot, kiosk: KioskApp, **values: str) -> None:
-    screen = kiosk.window.by_state[State.IDENTIFY]
-    for name, value in values.items():
-        if name == "sex":
-            tap(qtbot, screen.sex.buttons[value])
-            continue
-        edit = screen.fields[name].edit
-        edit.clear()
-        qtbot.keyClicks(edit, value)
-
-
-VALID = {
-    "family_name": "Martin",
-    "given_names": "Jeanne Marie",
-    "birth_date": "24/06/1942",
-    "sex": "female",
-    "nir": "2 42 06 75 112 233",
-}
-
-
-def nir_with_key(body: str) -> str:
-    return body + f"{97 - int(body) % 97:02d}"
-
-
-def go_to_consent(qtbot: QtBot, kiosk: KioskApp) -> None:
-    sign_in(qtbot, kiosk)
-    tap(qtbot, kiosk.window.home.start)
-    wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.IDENTIFY])
-    values = dict(VALID, nir=nir_with_key("2420675112233"))
-    fill_identity(qtbot, kiosk, **values)
-    tap(qtbot, button(kiosk.window.by_state[State.IDENTIFY], "next"))
-    wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.CONSENT])
-
-
-def answer_all_flags(qtbot: QtBot, kiosk: KioskApp, yes: tuple[str, ...] = ()) -> None:
-    screen = kiosk.window.by_state[State.TRIAGE]
-    for code, flag in screen.flags.items():
-        tap(qtbot, flag.choice.buttons["yes" if code in yes else "no"])
-
-
-def db_rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(tmp_path / "kiosk.db")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_whole_slice_in_french(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path) -> None:

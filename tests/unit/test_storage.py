@@ -565,3 +565,119 @@ def test_audit_details_are_json(repo: Repository) -> None:
     repo.audit("system", "x", None, {"b": 2, "a": [1, "é"]})
     raw = repo.db.execute("SELECT detail FROM events").fetchone()[0]
     assert json.loads(raw) == {"a": [1, "é"], "b": 2}
+
+
+# -- measurements, stills, device checks (schema version 2) ------------------------------------
+def test_a_reading_keeps_its_values_device_raw_bytes_and_author(repo: Repository) -> None:
+    assistant_id, session_id = new_session(repo)
+    device = {"family": "bp", "model": "SunTech Advantage", "serial": None}
+    measurement_id = repo.add_measurement(
+        session_id,
+        "blood_pressure",
+        "pending",
+        {"systolic": 121, "diastolic": 79, "mean": 93, "pulse": 70},
+        ("artifact",),
+        device,
+        "2026-11-23T10:00:00+00:00",
+        assistant_id,
+        raw=bytes.fromhex("3e18"),
+    )
+    repo.set_measurement_status(measurement_id, "accepted")
+    (row,) = repo.measurements(session_id, status="accepted")
+    assert row.reading["systolic"] == 121 and row.flags == ("artifact",)
+    assert row.device == device and row.raw == "3e18" and row.taken_by == assistant_id
+    assert row.error is None
+
+
+def test_a_failed_attempt_is_kept_with_its_error(repo: Repository) -> None:
+    assistant_id, session_id = new_session(repo)
+    repo.add_measurement(
+        session_id,
+        "blood_pressure",
+        "failed",
+        {},
+        (),
+        {"family": "bp"},
+        "2026-11-23T10:00:00+00:00",
+        assistant_id,
+        error={"code": "MEASUREMENT_FAILED", "params": {"advice": "stay_still"}},
+    )
+    (row,) = repo.measurements(session_id)
+    assert row.status == "failed" and row.error == {
+        "code": "MEASUREMENT_FAILED",
+        "params": {"advice": "stay_still"},
+    }
+    with pytest.raises(sqlite3.IntegrityError):
+        repo.add_measurement(
+            session_id, "x", "lost", {}, (), {}, "2026-11-23T10:00:00+00:00", assistant_id
+        )
+
+
+def test_stills_are_kept_whole_and_discarded_by_status(repo: Repository) -> None:
+    assistant_id, session_id = new_session(repo)
+    png = b"\x89PNG" + bytes(range(256)) * 100
+    kept = repo.add_image(
+        session_id,
+        "left_ear",
+        png,
+        b"jpeg",
+        1280,
+        960,
+        812.5,
+        {"family": "camera"},
+        "2026-11-23T10:00:00+00:00",
+        assistant_id,
+    )
+    dropped = repo.add_image(
+        session_id,
+        "right_ear",
+        png,
+        b"jpeg",
+        1280,
+        960,
+        12.0,
+        {"family": "camera"},
+        "2026-11-23T10:00:01+00:00",
+        assistant_id,
+    )
+    repo.discard_image(dropped)
+    assert [row.id for row in repo.images(session_id)] == [kept]
+    assert [row.id for row in repo.images(session_id, status=None)] == [kept, dropped]
+    assert repo.image_png(kept) == png
+
+
+def test_consent_refused_purges_measurements_and_stills(repo: Repository) -> None:
+    assistant_id, session_id = new_session(repo)
+    repo.add_measurement(
+        session_id,
+        "oximetry",
+        "accepted",
+        {"spo2": 97},
+        (),
+        {},
+        "2026-11-23T10:00:00+00:00",
+        assistant_id,
+    )
+    repo.add_image(
+        session_id,
+        "left_ear",
+        b"png",
+        b"jpeg",
+        1,
+        1,
+        1.0,
+        {},
+        "2026-11-23T10:00:00+00:00",
+        assistant_id,
+    )
+    repo.purge_patient_data(session_id)
+    assert repo.measurements(session_id) == [] and repo.images(session_id, status=None) == []
+
+
+def test_device_checks_history(repo: Repository) -> None:
+    repo.add_device_check("bp", True, "all good", {"post": 0}, {"model": "SunTech Advantage"})
+    repo.add_device_check("bp", False, "no answer", {}, {})
+    assert [(c.ok, c.summary) for c in repo.device_checks("bp")] == [
+        (True, "all good"),
+        (False, "no answer"),
+    ]

@@ -4,22 +4,22 @@
 <context>
     <name>AbandonedScreen</name>
     <message>
-        <location filename="../screens/endings.py" line="99"/>
+        <location filename="../screens/endings.py" line="94"/>
         <source>Thank you</source>
         <translation>Merci</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="100"/>
+        <location filename="../screens/endings.py" line="95"/>
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="107"/>
+        <location filename="../screens/endings.py" line="102"/>
         <source>The patient did not agree to a teleconsultation; that is their right. Only the refusal is kept, nothing else about the patient.</source>
         <translation>Le patient n&apos;a pas accepté la téléconsultation : c&apos;est son droit. Seul ce refus est conservé, rien d&apos;autre sur le patient.</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="112"/>
+        <location filename="../screens/endings.py" line="107"/>
         <source>The session has ended. The patient may leave the cabin.</source>
         <translation>La séance est terminée. Le patient peut quitter la cabine.</translation>
     </message>
@@ -27,27 +27,27 @@
 <context>
     <name>ConsentScreen</name>
     <message>
-        <location filename="../screens/consent.py" line="46"/>
+        <location filename="../screens/consent.py" line="42"/>
         <source>Before we start</source>
         <translation>Avant de commencer</translation>
     </message>
     <message>
-        <location filename="../screens/consent.py" line="49"/>
+        <location filename="../screens/consent.py" line="45"/>
         <source>Does the patient agree to the teleconsultation?</source>
         <translation>Le patient accepte-t-il la téléconsultation ?</translation>
     </message>
     <message>
-        <location filename="../screens/consent.py" line="50"/>
+        <location filename="../screens/consent.py" line="46"/>
         <source>Back</source>
         <translation>Retour</translation>
     </message>
     <message>
-        <location filename="../screens/consent.py" line="51"/>
+        <location filename="../screens/consent.py" line="47"/>
         <source>No, the patient refuses</source>
         <translation>Non, le patient refuse</translation>
     </message>
     <message>
-        <location filename="../screens/consent.py" line="52"/>
+        <location filename="../screens/consent.py" line="48"/>
         <source>Yes, the patient agrees</source>
         <translation>Oui, le patient accepte</translation>
     </message>
@@ -55,32 +55,32 @@
 <context>
     <name>HomeScreen</name>
     <message>
-        <location filename="../screens/home.py" line="49"/>
+        <location filename="../screens/home.py" line="47"/>
         <source>Start a teleconsultation</source>
         <translation>Commencer une téléconsultation</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="51"/>
+        <location filename="../screens/home.py" line="49"/>
         <source>Interrupted sessions: touch one to resume it where it stopped</source>
         <translation>Séances interrompues : touchez-en une pour la reprendre là où elle s&apos;est arrêtée</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="53"/>
+        <location filename="../screens/home.py" line="51"/>
         <source>Sign out</source>
         <translation>Se déconnecter</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="57"/>
+        <location filename="../screens/home.py" line="55"/>
         <source>Hello {name}</source>
         <translation>Bonjour {name}</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="66"/>
+        <location filename="../screens/home.py" line="64"/>
         <source>patient not identified yet</source>
         <translation>patient pas encore identifié</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="67"/>
+        <location filename="../screens/home.py" line="65"/>
         <source>Resume: {who} (step: {step})</source>
         <translation>Reprendre : {who} (étape : {step})</translation>
     </message>
@@ -88,62 +88,62 @@
 <context>
     <name>IdentifyScreen</name>
     <message>
-        <location filename="../screens/identify.py" line="56"/>
+        <location filename="../screens/identify.py" line="53"/>
         <source>Family name</source>
         <translation>Nom de famille</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="57"/>
+        <location filename="../screens/identify.py" line="54"/>
         <source>Given names</source>
         <translation>Prénom(s)</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="58"/>
+        <location filename="../screens/identify.py" line="55"/>
         <source>Date of birth (day/month/year)</source>
         <translation>Date de naissance (jour/mois/année)</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="59"/>
+        <location filename="../screens/identify.py" line="56"/>
         <source>Social security number (optional)</source>
         <translation>Numéro de sécurité sociale (facultatif)</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="60"/>
+        <location filename="../screens/identify.py" line="57"/>
         <source>Treating physician (optional)</source>
         <translation>Médecin traitant (facultatif)</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="64"/>
+        <location filename="../screens/identify.py" line="61"/>
         <source>dd/mm/yyyy</source>
         <translation>jj/mm/aaaa</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="65"/>
+        <location filename="../screens/identify.py" line="62"/>
         <source>Sex</source>
         <translation>Sexe</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="66"/>
+        <location filename="../screens/identify.py" line="63"/>
         <source>Female</source>
         <translation>Femme</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="67"/>
+        <location filename="../screens/identify.py" line="64"/>
         <source>Male</source>
         <translation>Homme</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="68"/>
+        <location filename="../screens/identify.py" line="65"/>
         <source>Other</source>
         <translation>Autre</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="69"/>
+        <location filename="../screens/identify.py" line="66"/>
         <source>Cancel the session</source>
         <translation>Annuler la séance</translation>
     </message>
     <message>
-        <location filename="../screens/identify.py" line="70"/>
+        <location filename="../screens/identify.py" line="67"/>
         <source>Next</source>
         <translation>Suivant</translation>
     </message>
@@ -169,59 +169,115 @@
 <context>
     <name>MeasureScreen</name>
     <message>
-        <location filename="../screens/measure.py" line="53"/>
+        <location filename="../screens/measure.py" line="336"/>
         <source>Measurements</source>
         <translation>Mesures</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="55"/>
-        <source>Blood pressure</source>
-        <translation>Tension artérielle</translation>
+        <location filename="../screens/measure.py" line="337"/>
+        <source>Kept for this session</source>
+        <translation>Conservé pour cette séance</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="56"/>
-        <source>Temperature</source>
-        <translation>Température</translation>
-    </message>
-    <message>
-        <location filename="../screens/measure.py" line="57"/>
-        <source>Oxygen (SpO2) and pulse</source>
-        <translation>Oxygène (SpO2) et pouls</translation>
-    </message>
-    <message>
-        <location filename="../screens/measure.py" line="58"/>
-        <source>Otoscope</source>
-        <translation>Otoscope</translation>
-    </message>
-    <message>
-        <location filename="../screens/measure.py" line="61"/>
-        <source>not connected</source>
-        <translation>non branché</translation>
-    </message>
-    <message>
-        <location filename="../screens/measure.py" line="62"/>
-        <source>No measuring device is connected to this cabin yet.</source>
-        <translation>Aucun appareil de mesure n&apos;est encore branché sur cette cabine.</translation>
-    </message>
-    <message>
-        <location filename="../screens/measure.py" line="63"/>
+        <location filename="../screens/measure.py" line="338"/>
         <source>Back</source>
         <translation>Retour</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="64"/>
+        <location filename="../screens/measure.py" line="339"/>
         <source>End the session</source>
         <translation>Terminer la séance</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="80"/>
+        <location filename="../screens/measure.py" line="340"/>
+        <source>Capture left ear</source>
+        <translation>Photo oreille gauche</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="341"/>
+        <source>Capture right ear</source>
+        <translation>Photo oreille droite</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="342"/>
+        <source>Stop</source>
+        <translation>Arrêter</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="343"/>
+        <location filename="../screens/measure.py" line="505"/>
+        <source>Retake</source>
+        <translation>Refaire</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="344"/>
+        <source>Accept</source>
+        <translation>Valider</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="345"/>
+        <source>Waiting for the picture...</source>
+        <translation>En attente de l&apos;image…</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="391"/>
         <source>{age} years</source>
         <translation>{age} ans</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="83"/>
+        <location filename="../screens/measure.py" line="394"/>
         <source>SSN {nir}</source>
         <translation>NIR {nir}</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="412"/>
+        <source>{n} image(s) kept</source>
+        <translation>{n} image(s) conservée(s)</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="434"/>
+        <source>Nothing measured yet: touch a device to begin.</source>
+        <translation>Aucune mesure pour l&apos;instant : touchez un appareil pour commencer.</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="440"/>
+        <source>... and {n} earlier</source>
+        <translation>… et {n} plus ancienne(s)</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="444"/>
+        <source>{time}  {what}: {value}</source>
+        <translation>{time}  {what} : {value}</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="453"/>
+        <source>(not accepted yet)</source>
+        <translation>(pas encore validée)</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="555"/>
+        <source>Done</source>
+        <translation>Terminé</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="555"/>
+        <source>Back to the menu</source>
+        <translation>Retour aux mesures</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="575"/>
+        <source>Measured at {time}</source>
+        <translation>Mesuré à {time}</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="581"/>
+        <source>Outside the usual range: {what}. Point it out to the doctor.</source>
+        <translation>Hors des valeurs habituelles : {what}. Signalez-le au médecin.</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="588"/>
+        <source>Note: {notes}</source>
+        <translation>À noter : {notes}</translation>
     </message>
 </context>
 <context>
@@ -536,21 +592,352 @@
         <source>You may stop at any moment, without giving a reason.</source>
         <translation>Vous pouvez arrêter à tout moment, sans donner de raison.</translation>
     </message>
+    <message>
+        <location filename="../messages.py" line="170"/>
+        <source>Blood pressure</source>
+        <translation>Tension artérielle</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="171"/>
+        <location filename="../messages.py" line="172"/>
+        <source>Temperature</source>
+        <translation>Température</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="173"/>
+        <location filename="../messages.py" line="174"/>
+        <source>Oxygen (SpO2) and pulse</source>
+        <translation>Oxygène (SpO2) et pouls</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="175"/>
+        <location filename="../messages.py" line="186"/>
+        <source>Otoscope</source>
+        <translation>Otoscope</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="183"/>
+        <source>Blood pressure monitor</source>
+        <translation>Tensiomètre</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="184"/>
+        <source>Thermometer</source>
+        <translation>Thermomètre</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="185"/>
+        <source>Pulse oximeter</source>
+        <translation>Oxymètre de pouls</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="187"/>
+        <source>Camera</source>
+        <translation>Caméra</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="188"/>
+        <source>Room camera</source>
+        <translation>Caméra de la cabine</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="195"/>
+        <source>ready</source>
+        <translation>prêt</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="196"/>
+        <source>connecting...</source>
+        <translation>connexion…</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="197"/>
+        <source>in use</source>
+        <translation>en cours d&apos;utilisation</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="198"/>
+        <source>not connected</source>
+        <translation>non branché</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="199"/>
+        <source>not installed in this cabin</source>
+        <translation>non installé dans cette cabine</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="207"/>
+        <source>Please take the measurement again.</source>
+        <translation>Refaites la mesure.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="208"/>
+        <source>Ask the patient to stay still and not to talk, then take it again.</source>
+        <translation>Demandez au patient de rester immobile et de ne pas parler, puis refaites la mesure.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="211"/>
+        <source>Check how the sensor is placed on the patient, then take it again.</source>
+        <translation>Vérifiez la position du capteur sur le patient, puis refaites la mesure.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="214"/>
+        <source>The cuff seems loose: tighten it on the bare arm (one finger should just slip under it), then take it again.</source>
+        <translation>Le brassard semble trop lâche : resserrez-le sur le bras nu (un doigt doit tout juste passer dessous), puis refaites la mesure.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="219"/>
+        <source>Let the patient rest for a minute, then take it again.</source>
+        <translation>Laissez le patient se reposer une minute, puis refaites la mesure.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="222"/>
+        <source>Stop: do not use this device again, and call a technician.</source>
+        <translation>Arrêtez : n&apos;utilisez plus cet appareil et appelez un technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="225"/>
+        <source>This device is out of service: do not use it, and call a technician.</source>
+        <translation>Cet appareil est hors service : ne l&apos;utilisez pas et appelez un technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="240"/>
+        <source>{device}: the measurement did not succeed.</source>
+        <translation>{device} : la mesure n&apos;a pas abouti.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="241"/>
+        <source>{device}: not connected. Check that its cable is plugged in at both ends, then try again.</source>
+        <translation>{device} : non branché. Vérifiez que le câble est bien branché aux deux bouts, puis réessayez.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="246"/>
+        <source>{device}: the device is not answering. Check that it is switched on and plugged in, then try again.</source>
+        <translation>{device} : l&apos;appareil ne répond pas. Vérifiez qu&apos;il est allumé et branché, puis réessayez.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="251"/>
+        <source>{device}: the device is not ready to measure (probe still in its holder, cuff not yet deflated...). Wait a moment, then try again.</source>
+        <translation>{device} : l&apos;appareil n&apos;est pas prêt à mesurer (sonde encore dans son support, brassard pas encore dégonflé…). Attendez un instant, puis réessayez.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="256"/>
+        <source>{device}: the device answers in a way the cabin does not understand. Unplug it and plug it in again; if it happens again, call a technician.</source>
+        <translation>{device} : l&apos;appareil répond d&apos;une façon que la cabine ne comprend pas. Débranchez-le puis rebranchez-le ; si cela recommence, appelez un technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="261"/>
+        <source>{device}: the device is busy. Wait a few seconds, then try again.</source>
+        <translation>{device} : l&apos;appareil est occupé. Attendez quelques secondes, puis réessayez.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="266"/>
+        <source>{device}: the device reported a problem ({code}).</source>
+        <translation>{device} : l&apos;appareil signale un problème ({code}).</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="272"/>
+        <source>(device code {code})</source>
+        <translation>(code de l&apos;appareil {code})</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="281"/>
+        <source>Very high blood pressure</source>
+        <translation>Tension très élevée</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="282"/>
+        <source>Low blood pressure</source>
+        <translation>Tension basse</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="283"/>
+        <source>High temperature</source>
+        <translation>Température élevée</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="284"/>
+        <source>Low temperature</source>
+        <translation>Température basse</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="285"/>
+        <source>Low oxygen saturation</source>
+        <translation>Saturation en oxygène basse</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="286"/>
+        <source>Unusual pulse rate</source>
+        <translation>Pouls inhabituel</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="294"/>
+        <source>movement during the measurement</source>
+        <translation>mouvement pendant la mesure</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="295"/>
+        <source>signal lost for a while</source>
+        <translation>signal perdu un moment</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="296"/>
+        <source>finger out of the clip</source>
+        <translation>doigt hors de la pince</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="297"/>
+        <source>weak pulse signal</source>
+        <translation>signal du pouls faible</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="298"/>
+        <source>faint pulse signal</source>
+        <translation>signal du pouls à peine suffisant</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="299"/>
+        <source>device battery low</source>
+        <translation>pile de l&apos;appareil faible</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="300"/>
+        <source>above what the device can measure</source>
+        <translation>au-dessus de ce que l&apos;appareil peut mesurer</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="301"/>
+        <source>below what the device can measure</source>
+        <translation>en dessous de ce que l&apos;appareil peut mesurer</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="302"/>
+        <source>unlikely value: check it</source>
+        <translation>valeur peu vraisemblable : à vérifier</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="303"/>
+        <source>value not yet stable</source>
+        <translation>valeur pas encore stable</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="310"/>
+        <source>.</source>
+        <comment>decimal separator</comment>
+        <translation>,</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="318"/>
+        <source>{systolic}/{diastolic} mmHg</source>
+        <translation>{systolic}/{diastolic} mmHg</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="327"/>
+        <source>SpO2 {spo2} %</source>
+        <translation>SpO2 {spo2} %</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="340"/>
+        <source>mean {mean} mmHg</source>
+        <translation>moyenne {mean} mmHg</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="344"/>
+        <source>under the tongue</source>
+        <translation>sous la langue</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="345"/>
+        <source>under the arm</source>
+        <translation>sous le bras</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="346"/>
+        <source>rectal</source>
+        <translation>rectale</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="356"/>
+        <source>pulse {pulse}/min</source>
+        <translation>pouls {pulse}/min</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="363"/>
+        <source>Left ear</source>
+        <translation>Oreille gauche</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="364"/>
+        <source>Right ear</source>
+        <translation>Oreille droite</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="366"/>
+        <source>Other</source>
+        <translation>Autre</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="372"/>
+        <source>Patient seated, back supported, feet flat, arm resting at heart level. Cuff on the bare upper arm, 2 cm above the elbow. No talking, no moving.</source>
+        <translation>Patient assis, dos appuyé, pieds à plat, bras posé à hauteur du cœur. Brassard sur le bras nu, 2 cm au-dessus du coude. Ni parler, ni bouger.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="377"/>
+        <source>The cuff is inflating. The patient stays still and silent.</source>
+        <translation>Le brassard se gonfle. Le patient reste immobile et silencieux.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="380"/>
+        <source>The cuff is deflating: almost done. The patient stays still.</source>
+        <translation>Le brassard se dégonfle : c&apos;est presque fini. Le patient reste immobile.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="383"/>
+        <location filename="../messages.py" line="386"/>
+        <source>Take the probe out of its holder and put a new cover on it.</source>
+        <translation>Sortez la sonde de son support et mettez-lui un embout neuf.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="389"/>
+        <source>Probe under the tongue, far back to one side. The patient keeps the mouth closed until the beep.</source>
+        <translation>Sonde sous la langue, bien au fond sur le côté. Le patient garde la bouche fermée jusqu&apos;au bip.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="394"/>
+        <location filename="../messages.py" line="399"/>
+        <source>Put the index or middle finger fully into the clip, nail up. The hand rests, warm and still.</source>
+        <translation>Mettez l&apos;index ou le majeur bien au fond de la pince, ongle vers le haut. La main reste posée, au chaud et immobile.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="404"/>
+        <source>Measuring: the hand stays still until the values settle.</source>
+        <translation>Mesure en cours : la main reste immobile jusqu&apos;à ce que les valeurs se stabilisent.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="407"/>
+        <source>The otoscope is starting...</source>
+        <translation>L&apos;otoscope démarre…</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="408"/>
+        <source>Gently pull the ear up and back, insert the tip, then capture each ear when the eardrum is sharp.</source>
+        <translation>Tirez doucement l&apos;oreille vers le haut et l&apos;arrière, introduisez l&apos;embout, puis prenez la photo de chaque oreille quand le tympan est net.</translation>
+    </message>
 </context>
 <context>
     <name>PlaceholderScreen</name>
     <message>
-        <location filename="../screens/endings.py" line="139"/>
+        <location filename="../screens/endings.py" line="131"/>
         <source>This step is not available on this kiosk yet.</source>
         <translation>Cette étape n&apos;est pas encore disponible sur cette borne.</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="140"/>
+        <location filename="../screens/endings.py" line="132"/>
         <source>End the session</source>
         <translation>Terminer la séance</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="141"/>
+        <location filename="../screens/endings.py" line="133"/>
         <source>Next step</source>
         <translation>Étape suivante</translation>
     </message>
@@ -558,22 +945,22 @@
 <context>
     <name>ReferredScreen</name>
     <message>
-        <location filename="../screens/endings.py" line="59"/>
+        <location filename="../screens/endings.py" line="56"/>
         <source>Call the emergency services now</source>
         <translation>Appelez les secours maintenant</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="62"/>
+        <location filename="../screens/endings.py" line="59"/>
         <source>A teleconsultation is not suitable for this patient. Call the number above and stay with the patient until help arrives.</source>
         <translation>La téléconsultation ne convient pas à ce patient. Appelez le numéro ci-dessus et restez avec le patient jusqu&apos;à l&apos;arrivée des secours.</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="66"/>
+        <location filename="../screens/endings.py" line="63"/>
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="71"/>
+        <location filename="../screens/endings.py" line="68"/>
         <source>Emergency signs reported:</source>
         <translation>Signes d&apos;urgence signalés :</translation>
     </message>
@@ -614,44 +1001,44 @@
 <context>
     <name>TriageScreen</name>
     <message>
-        <location filename="../screens/triage.py" line="79"/>
+        <location filename="../screens/triage.py" line="81"/>
         <source>Signs of an emergency</source>
         <translation>Signes d&apos;urgence</translation>
     </message>
     <message>
-        <location filename="../screens/triage.py" line="80"/>
+        <location filename="../screens/triage.py" line="82"/>
         <source>Ask the patient each question. Does the patient have:</source>
         <translation>Posez chaque question au patient. Le patient a-t-il :</translation>
     </message>
     <message>
-        <location filename="../screens/triage.py" line="83"/>
+        <location filename="../screens/triage.py" line="85"/>
         <source>Yes</source>
         <translation>Oui</translation>
     </message>
     <message>
-        <location filename="../screens/triage.py" line="84"/>
+        <location filename="../screens/triage.py" line="86"/>
         <source>No</source>
         <translation>Non</translation>
     </message>
     <message>
-        <location filename="../screens/triage.py" line="85"/>
-        <location filename="../screens/triage.py" line="93"/>
+        <location filename="../screens/triage.py" line="87"/>
+        <location filename="../screens/triage.py" line="95"/>
         <source>Back</source>
         <translation>Retour</translation>
     </message>
     <message>
-        <location filename="../screens/triage.py" line="86"/>
-        <location filename="../screens/triage.py" line="94"/>
+        <location filename="../screens/triage.py" line="88"/>
+        <location filename="../screens/triage.py" line="96"/>
         <source>Continue</source>
         <translation>Continuer</translation>
     </message>
     <message>
-        <location filename="../screens/triage.py" line="87"/>
+        <location filename="../screens/triage.py" line="89"/>
         <source>Reason for the visit</source>
         <translation>Motif de consultation</translation>
     </message>
     <message>
-        <location filename="../screens/triage.py" line="91"/>
+        <location filename="../screens/triage.py" line="93"/>
         <source>In the patient&apos;s words (optional, required for &apos;Other reason&apos;)</source>
         <translation>Avec les mots du patient (facultatif, obligatoire pour « Autre motif »)</translation>
     </message>
