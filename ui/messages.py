@@ -78,6 +78,11 @@ def notice(code: str, params: Mapping[str, object]) -> str:
         ),
         "INVALID_TRANSITION": translate("Messages", "This action is not possible at this step."),
         "GUARD_REFUSED": translate("Messages", "This step needs the previous ones first."),
+        "STILL_NOT_SAVED": translate(
+            "Messages",
+            "The picture could not be saved. Please capture it again; if it happens again, call "
+            "your technician.",
+        ),
     }
     text = texts.get(
         code, translate("Messages", "Something went wrong ({code}).").replace("{code}", code)

@@ -165,8 +165,10 @@ class NoninDriver(Driver):
         if reply.kind == "message":
             logger.debug("oximeter: reply %s", reply.raw.hex(" "))
             return
-        if self._format_reply is None:
-            self._format_reply, self._format_reply_at = reply.kind, now
+        if self._format_reply is not None:  # only the answer to our one command means anything
+            logger.debug("oximeter: another %s in the stream", reply.kind.upper())
+            return
+        self._format_reply, self._format_reply_at = reply.kind, now
         if reply.kind == "ack":
             logger.info("oximeter: data format %d acknowledged", self.data_format)
         else:
@@ -262,6 +264,7 @@ class NoninDriver(Driver):
             "data_format": self.current_format,
             "configured_format": self.data_format,
             "format_reply": self._format_reply,
+            "format_reply_after_s": self._format_reply_delay(),
             "firmware": self._firmware,
             "packets": len(packets),
             **stats,
@@ -292,6 +295,12 @@ class NoninDriver(Driver):
         summary = f"data OK in format {self.current_format} ({verdict}){ack_note}{battery}"
         return SelfTestResult(True, summary, details)
 
+    def _format_reply_delay(self) -> float | None:
+        """Seconds from opening the port to the device's ACK or NAK (None: no answer)."""
+        if self._format_reply_at is None or self._opened_at is None:
+            return None
+        return round(self._format_reply_at - self._opened_at, 3)
+
     def _format_note(self) -> str:
         if self._format_reply == "ack":
             return f"; format {self.data_format} acknowledged"
@@ -300,20 +309,22 @@ class NoninDriver(Driver):
         return ""  # the device answers only in its first 5 s: no answer is normal
 
     async def ping(self) -> None:
-        """Valid frames came within the last ~1.5 s (pending ones count)."""
+        """Valid frames came within the last ~1.5 s (pending ones count; at most
+        ``silence_timeout`` is waited for new ones)."""
         if self._busy is not None:
             last = self._decoder.last_valid_at
             if last is not None and self._now() - last <= PING_WITHIN_S:
                 return
             raise self.error(DeviceTimeout, NO_DATA, "ping", advice="technician")
+        within = min(PING_WITHIN_S, self.silence_timeout)
         async with self._reading("ping") as link:
             started = self._now()
             if await self._drain(link):
                 return
             got_bytes = self._last_byte_at is not None and self._last_byte_at >= started
             before = self._decoder.valid_units
-            while self._now() - started < PING_WITHIN_S:
-                data = await link.read(min(POLL_S, PING_WITHIN_S))
+            while self._now() - started < within:
+                data = await link.read(POLL_S)
                 if data:
                     got_bytes = True
                     self._decode(data, self._now())

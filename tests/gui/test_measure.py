@@ -224,8 +224,11 @@ def test_blood_pressure_failures_in_plain_words(
     add_assistant(tmp_path)
     kiosk = make_kiosk(devices=simulated(f"bp={scenario}"))
     if scenario == "motion":
-        # Before consent and triage, the core measures nothing, whatever asks it.
+        # Before consent, and before the emergency signs are checked, the core measures
+        # nothing, whatever asks it (the screens only offer it in MEASURE).
         go_to_consent(qtbot, kiosk)
+        kiosk.bridge.measure(lambda m: m.start("blood_pressure"))
+        kiosk.bridge.wait_idle()
         tap(qtbot, button(kiosk.window.by_state[State.CONSENT], "consent_yes"))
         wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.TRIAGE])
         kiosk.bridge.measure(lambda m: m.start("blood_pressure"))
@@ -305,6 +308,13 @@ def test_otoscope_preview_and_stills(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_pa
     assert len(screen.menu_still_labels) == 2
     assert "2 image(s)" in screen.tiles["otoscope"].plain_text()
     wait_ready(qtbot, screen, "otoscope")
+    # A still the core could not save is said in words, until the assistant dismisses it.
+    kiosk.bridge.command(lambda s: s.notify("STILL_NOT_SAVED"))
+    qtbot.waitUntil(screen.notice.isVisible)
+    assert "n'a pas pu être enregistrée" in screen.notice.text()
+    assert_touch_targets(kiosk)
+    tap(qtbot, button(screen, "notice_ok"))
+    qtbot.waitUntil(lambda: not screen.notice.isVisible())
 
 
 def test_missing_devices_are_said_and_disabled(

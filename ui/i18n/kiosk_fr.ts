@@ -169,113 +169,113 @@
 <context>
     <name>MeasureScreen</name>
     <message>
-        <location filename="../screens/measure.py" line="336"/>
+        <location filename="../screens/measure.py" line="350"/>
         <source>Measurements</source>
         <translation>Mesures</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="337"/>
+        <location filename="../screens/measure.py" line="351"/>
         <source>Kept for this session</source>
         <translation>Conservé pour cette séance</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="338"/>
+        <location filename="../screens/measure.py" line="352"/>
         <source>Back</source>
         <translation>Retour</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="339"/>
+        <location filename="../screens/measure.py" line="353"/>
         <source>End the session</source>
         <translation>Terminer la séance</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="340"/>
+        <location filename="../screens/measure.py" line="354"/>
         <source>Capture left ear</source>
         <translation>Photo oreille gauche</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="341"/>
+        <location filename="../screens/measure.py" line="355"/>
         <source>Capture right ear</source>
         <translation>Photo oreille droite</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="342"/>
+        <location filename="../screens/measure.py" line="356"/>
         <source>Stop</source>
         <translation>Arrêter</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="343"/>
-        <location filename="../screens/measure.py" line="505"/>
+        <location filename="../screens/measure.py" line="357"/>
+        <location filename="../screens/measure.py" line="524"/>
         <source>Retake</source>
         <translation>Refaire</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="344"/>
+        <location filename="../screens/measure.py" line="358"/>
         <source>Accept</source>
         <translation>Valider</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="345"/>
+        <location filename="../screens/measure.py" line="359"/>
         <source>Waiting for the picture...</source>
         <translation>En attente de l&apos;image…</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="391"/>
+        <location filename="../screens/measure.py" line="408"/>
         <source>{age} years</source>
         <translation>{age} ans</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="394"/>
+        <location filename="../screens/measure.py" line="411"/>
         <source>SSN {nir}</source>
         <translation>NIR {nir}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="412"/>
+        <location filename="../screens/measure.py" line="430"/>
         <source>{n} image(s) kept</source>
         <translation>{n} image(s) conservée(s)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="434"/>
+        <location filename="../screens/measure.py" line="451"/>
         <source>Nothing measured yet: touch a device to begin.</source>
         <translation>Aucune mesure pour l&apos;instant : touchez un appareil pour commencer.</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="440"/>
+        <location filename="../screens/measure.py" line="457"/>
         <source>... and {n} earlier</source>
         <translation>… et {n} plus ancienne(s)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="444"/>
+        <location filename="../screens/measure.py" line="461"/>
         <source>{time}  {what}: {value}</source>
         <translation>{time}  {what} : {value}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="453"/>
+        <location filename="../screens/measure.py" line="470"/>
         <source>(not accepted yet)</source>
         <translation>(pas encore validée)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="555"/>
+        <location filename="../screens/measure.py" line="574"/>
         <source>Done</source>
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="555"/>
+        <location filename="../screens/measure.py" line="574"/>
         <source>Back to the menu</source>
         <translation>Retour aux mesures</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="575"/>
+        <location filename="../screens/measure.py" line="594"/>
         <source>Measured at {time}</source>
         <translation>Mesuré à {time}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="581"/>
+        <location filename="../screens/measure.py" line="600"/>
         <source>Outside the usual range: {what}. Point it out to the doctor.</source>
         <translation>Hors des valeurs habituelles : {what}. Signalez-le au médecin.</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="588"/>
+        <location filename="../screens/measure.py" line="607"/>
         <source>Note: {notes}</source>
         <translation>À noter : {notes}</translation>
     </message>
@@ -408,518 +408,523 @@
         <translation>Cette étape demande d&apos;abord les précédentes.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="83"/>
+        <location filename="../messages.py" line="81"/>
+        <source>The picture could not be saved. Please capture it again; if it happens again, call your technician.</source>
+        <translation>L&apos;image n&apos;a pas pu être enregistrée. Reprenez la photo ; si cela recommence, appelez votre technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="88"/>
         <source>Something went wrong ({code}).</source>
         <translation>Un problème est survenu ({code}).</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="90"/>
+        <location filename="../messages.py" line="95"/>
         <source>Home</source>
         <translation>Accueil</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="91"/>
+        <location filename="../messages.py" line="96"/>
         <source>Identity</source>
         <translation>Identité</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="92"/>
+        <location filename="../messages.py" line="97"/>
         <source>Consent</source>
         <translation>Consentement</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="93"/>
+        <location filename="../messages.py" line="98"/>
         <source>Reason for the visit</source>
         <translation>Motif de consultation</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="94"/>
+        <location filename="../messages.py" line="99"/>
         <source>Measurements</source>
         <translation>Mesures</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="95"/>
+        <location filename="../messages.py" line="100"/>
         <source>Waiting for a doctor</source>
         <translation>En attente d&apos;un médecin</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="96"/>
+        <location filename="../messages.py" line="101"/>
         <source>With the doctor</source>
         <translation>Avec le médecin</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="97"/>
+        <location filename="../messages.py" line="102"/>
         <source>Report</source>
         <translation>Compte rendu</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="98"/>
+        <location filename="../messages.py" line="103"/>
         <source>Cleaning</source>
         <translation>Nettoyage</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="99"/>
+        <location filename="../messages.py" line="104"/>
         <source>Emergency referral</source>
         <translation>Orientation vers les urgences</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="100"/>
+        <location filename="../messages.py" line="105"/>
         <source>Ended</source>
         <translation>Terminée</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="101"/>
+        <location filename="../messages.py" line="106"/>
         <source>Out of service</source>
         <translation>Hors service</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="108"/>
+        <location filename="../messages.py" line="113"/>
         <source>Fever</source>
         <translation>Fièvre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="109"/>
+        <location filename="../messages.py" line="114"/>
         <source>Cough, cold</source>
         <translation>Toux, rhume</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="110"/>
+        <location filename="../messages.py" line="115"/>
         <source>Sore throat</source>
         <translation>Mal de gorge</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="111"/>
+        <location filename="../messages.py" line="116"/>
         <source>Ear pain</source>
         <translation>Douleur à l&apos;oreille</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="112"/>
+        <location filename="../messages.py" line="117"/>
         <source>Urinary problem</source>
         <translation>Problème urinaire</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="113"/>
+        <location filename="../messages.py" line="118"/>
         <source>Skin problem</source>
         <translation>Problème de peau</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="114"/>
+        <location filename="../messages.py" line="119"/>
         <source>Red or sore eye</source>
         <translation>Œil rouge ou douloureux</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="115"/>
+        <location filename="../messages.py" line="120"/>
         <source>Stomach, digestion</source>
         <translation>Ventre, digestion</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="116"/>
+        <location filename="../messages.py" line="121"/>
         <source>Back pain</source>
         <translation>Mal de dos</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="117"/>
+        <location filename="../messages.py" line="122"/>
         <source>Headache</source>
         <translation>Mal de tête</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="118"/>
+        <location filename="../messages.py" line="123"/>
         <source>Prescription renewal</source>
         <translation>Renouvellement d&apos;ordonnance</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="119"/>
+        <location filename="../messages.py" line="124"/>
         <source>Other reason</source>
         <translation>Autre motif</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="126"/>
+        <location filename="../messages.py" line="131"/>
         <source>Pain or tightness in the chest?</source>
         <translation>Une douleur ou une oppression dans la poitrine ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="127"/>
+        <location filename="../messages.py" line="132"/>
         <source>Great difficulty breathing?</source>
         <translation>Une grande difficulté à respirer ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="128"/>
+        <location filename="../messages.py" line="133"/>
         <source>Face drooping, arm weakness or trouble speaking, even briefly?</source>
         <translation>Un visage qui se déforme, un bras qui faiblit ou du mal à parler, même peu de temps ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="131"/>
+        <location filename="../messages.py" line="136"/>
         <source>Heavy bleeding that does not stop?</source>
         <translation>Un saignement important qui ne s&apos;arrête pas ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="132"/>
+        <location filename="../messages.py" line="137"/>
         <source>Fainted or lost consciousness?</source>
         <translation>Un malaise avec perte de connaissance ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="133"/>
+        <location filename="../messages.py" line="138"/>
         <source>Swelling of the face or throat, or a severe allergic reaction?</source>
         <translation>Un gonflement du visage ou de la gorge, ou une forte réaction allergique ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="136"/>
+        <location filename="../messages.py" line="141"/>
         <source>Thoughts of ending their life?</source>
         <translation>Des idées de mettre fin à ses jours ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="137"/>
+        <location filename="../messages.py" line="142"/>
         <source>Pregnant, with bleeding or belly pain?</source>
         <translation>Une grossesse, avec des saignements ou des douleurs au ventre ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="146"/>
+        <location filename="../messages.py" line="151"/>
         <source>A teleconsultation is a real medical consultation with a doctor, by video. The doctor sees and hears you, and sees the measurements taken here.</source>
         <translation>Une téléconsultation est une vraie consultation médicale, avec un médecin, par vidéo. Le médecin vous voit, vous entend et voit les mesures prises ici.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="151"/>
+        <location filename="../messages.py" line="156"/>
         <source>Only the doctor, the assistant beside you and your own doctors see your data. They are protected by medical confidentiality.</source>
         <translation>Seuls le médecin, l&apos;assistant à vos côtés et vos propres médecins voient vos données. Elles sont protégées par le secret médical.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="156"/>
+        <location filename="../messages.py" line="161"/>
         <source>The assistant stays with you during the whole consultation to help you.</source>
         <translation>L&apos;assistant reste avec vous pendant toute la consultation pour vous aider.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="159"/>
+        <location filename="../messages.py" line="164"/>
         <source>You may stop at any moment, without giving a reason.</source>
         <translation>Vous pouvez arrêter à tout moment, sans donner de raison.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="170"/>
+        <location filename="../messages.py" line="175"/>
         <source>Blood pressure</source>
         <translation>Tension artérielle</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="171"/>
-        <location filename="../messages.py" line="172"/>
+        <location filename="../messages.py" line="176"/>
+        <location filename="../messages.py" line="177"/>
         <source>Temperature</source>
         <translation>Température</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="173"/>
-        <location filename="../messages.py" line="174"/>
+        <location filename="../messages.py" line="178"/>
+        <location filename="../messages.py" line="179"/>
         <source>Oxygen (SpO2) and pulse</source>
         <translation>Oxygène (SpO2) et pouls</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="175"/>
-        <location filename="../messages.py" line="186"/>
+        <location filename="../messages.py" line="180"/>
+        <location filename="../messages.py" line="191"/>
         <source>Otoscope</source>
         <translation>Otoscope</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="183"/>
+        <location filename="../messages.py" line="188"/>
         <source>Blood pressure monitor</source>
         <translation>Tensiomètre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="184"/>
+        <location filename="../messages.py" line="189"/>
         <source>Thermometer</source>
         <translation>Thermomètre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="185"/>
+        <location filename="../messages.py" line="190"/>
         <source>Pulse oximeter</source>
         <translation>Oxymètre de pouls</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="187"/>
+        <location filename="../messages.py" line="192"/>
         <source>Camera</source>
         <translation>Caméra</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="188"/>
+        <location filename="../messages.py" line="193"/>
         <source>Room camera</source>
         <translation>Caméra de la cabine</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="195"/>
+        <location filename="../messages.py" line="200"/>
         <source>ready</source>
         <translation>prêt</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="196"/>
+        <location filename="../messages.py" line="201"/>
         <source>connecting...</source>
         <translation>connexion…</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="197"/>
+        <location filename="../messages.py" line="202"/>
         <source>in use</source>
         <translation>en cours d&apos;utilisation</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="198"/>
+        <location filename="../messages.py" line="203"/>
         <source>not connected</source>
         <translation>non branché</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="199"/>
+        <location filename="../messages.py" line="204"/>
         <source>not installed in this cabin</source>
         <translation>non installé dans cette cabine</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="207"/>
+        <location filename="../messages.py" line="212"/>
         <source>Please take the measurement again.</source>
         <translation>Refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="208"/>
+        <location filename="../messages.py" line="213"/>
         <source>Ask the patient to stay still and not to talk, then take it again.</source>
         <translation>Demandez au patient de rester immobile et de ne pas parler, puis refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="211"/>
+        <location filename="../messages.py" line="216"/>
         <source>Check how the sensor is placed on the patient, then take it again.</source>
         <translation>Vérifiez la position du capteur sur le patient, puis refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="214"/>
+        <location filename="../messages.py" line="219"/>
         <source>The cuff seems loose: tighten it on the bare arm (one finger should just slip under it), then take it again.</source>
         <translation>Le brassard semble trop lâche : resserrez-le sur le bras nu (un doigt doit tout juste passer dessous), puis refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="219"/>
+        <location filename="../messages.py" line="224"/>
         <source>Let the patient rest for a minute, then take it again.</source>
         <translation>Laissez le patient se reposer une minute, puis refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="222"/>
+        <location filename="../messages.py" line="227"/>
         <source>Stop: do not use this device again, and call a technician.</source>
         <translation>Arrêtez : n&apos;utilisez plus cet appareil et appelez un technicien.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="225"/>
+        <location filename="../messages.py" line="230"/>
         <source>This device is out of service: do not use it, and call a technician.</source>
         <translation>Cet appareil est hors service : ne l&apos;utilisez pas et appelez un technicien.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="240"/>
+        <location filename="../messages.py" line="245"/>
         <source>{device}: the measurement did not succeed.</source>
         <translation>{device} : la mesure n&apos;a pas abouti.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="241"/>
+        <location filename="../messages.py" line="246"/>
         <source>{device}: not connected. Check that its cable is plugged in at both ends, then try again.</source>
         <translation>{device} : non branché. Vérifiez que le câble est bien branché aux deux bouts, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="246"/>
+        <location filename="../messages.py" line="251"/>
         <source>{device}: the device is not answering. Check that it is switched on and plugged in, then try again.</source>
         <translation>{device} : l&apos;appareil ne répond pas. Vérifiez qu&apos;il est allumé et branché, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="251"/>
+        <location filename="../messages.py" line="256"/>
         <source>{device}: the device is not ready to measure (probe still in its holder, cuff not yet deflated...). Wait a moment, then try again.</source>
         <translation>{device} : l&apos;appareil n&apos;est pas prêt à mesurer (sonde encore dans son support, brassard pas encore dégonflé…). Attendez un instant, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="256"/>
+        <location filename="../messages.py" line="261"/>
         <source>{device}: the device answers in a way the cabin does not understand. Unplug it and plug it in again; if it happens again, call a technician.</source>
         <translation>{device} : l&apos;appareil répond d&apos;une façon que la cabine ne comprend pas. Débranchez-le puis rebranchez-le ; si cela recommence, appelez un technicien.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="261"/>
+        <location filename="../messages.py" line="266"/>
         <source>{device}: the device is busy. Wait a few seconds, then try again.</source>
         <translation>{device} : l&apos;appareil est occupé. Attendez quelques secondes, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="266"/>
+        <location filename="../messages.py" line="271"/>
         <source>{device}: the device reported a problem ({code}).</source>
         <translation>{device} : l&apos;appareil signale un problème ({code}).</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="272"/>
+        <location filename="../messages.py" line="277"/>
         <source>(device code {code})</source>
         <translation>(code de l&apos;appareil {code})</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="281"/>
+        <location filename="../messages.py" line="286"/>
         <source>Very high blood pressure</source>
         <translation>Tension très élevée</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="282"/>
+        <location filename="../messages.py" line="287"/>
         <source>Low blood pressure</source>
         <translation>Tension basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="283"/>
+        <location filename="../messages.py" line="288"/>
         <source>High temperature</source>
         <translation>Température élevée</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="284"/>
+        <location filename="../messages.py" line="289"/>
         <source>Low temperature</source>
         <translation>Température basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="285"/>
+        <location filename="../messages.py" line="290"/>
         <source>Low oxygen saturation</source>
         <translation>Saturation en oxygène basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="286"/>
+        <location filename="../messages.py" line="291"/>
         <source>Unusual pulse rate</source>
         <translation>Pouls inhabituel</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="294"/>
+        <location filename="../messages.py" line="299"/>
         <source>movement during the measurement</source>
         <translation>mouvement pendant la mesure</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="295"/>
+        <location filename="../messages.py" line="300"/>
         <source>signal lost for a while</source>
         <translation>signal perdu un moment</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="296"/>
+        <location filename="../messages.py" line="301"/>
         <source>finger out of the clip</source>
         <translation>doigt hors de la pince</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="297"/>
+        <location filename="../messages.py" line="302"/>
         <source>weak pulse signal</source>
         <translation>signal du pouls faible</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="298"/>
+        <location filename="../messages.py" line="303"/>
         <source>faint pulse signal</source>
         <translation>signal du pouls à peine suffisant</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="299"/>
+        <location filename="../messages.py" line="304"/>
         <source>device battery low</source>
         <translation>pile de l&apos;appareil faible</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="300"/>
+        <location filename="../messages.py" line="305"/>
         <source>above what the device can measure</source>
         <translation>au-dessus de ce que l&apos;appareil peut mesurer</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="301"/>
+        <location filename="../messages.py" line="306"/>
         <source>below what the device can measure</source>
         <translation>en dessous de ce que l&apos;appareil peut mesurer</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="302"/>
+        <location filename="../messages.py" line="307"/>
         <source>unlikely value: check it</source>
         <translation>valeur peu vraisemblable : à vérifier</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="303"/>
+        <location filename="../messages.py" line="308"/>
         <source>value not yet stable</source>
         <translation>valeur pas encore stable</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="310"/>
+        <location filename="../messages.py" line="315"/>
         <source>.</source>
         <comment>decimal separator</comment>
         <translation>,</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="318"/>
+        <location filename="../messages.py" line="323"/>
         <source>{systolic}/{diastolic} mmHg</source>
         <translation>{systolic}/{diastolic} mmHg</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="327"/>
+        <location filename="../messages.py" line="332"/>
         <source>SpO2 {spo2} %</source>
         <translation>SpO2 {spo2} %</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="340"/>
+        <location filename="../messages.py" line="345"/>
         <source>mean {mean} mmHg</source>
         <translation>moyenne {mean} mmHg</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="344"/>
+        <location filename="../messages.py" line="349"/>
         <source>under the tongue</source>
         <translation>sous la langue</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="345"/>
+        <location filename="../messages.py" line="350"/>
         <source>under the arm</source>
         <translation>sous le bras</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="346"/>
+        <location filename="../messages.py" line="351"/>
         <source>rectal</source>
         <translation>rectale</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="356"/>
+        <location filename="../messages.py" line="361"/>
         <source>pulse {pulse}/min</source>
         <translation>pouls {pulse}/min</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="363"/>
+        <location filename="../messages.py" line="368"/>
         <source>Left ear</source>
         <translation>Oreille gauche</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="364"/>
+        <location filename="../messages.py" line="369"/>
         <source>Right ear</source>
         <translation>Oreille droite</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="366"/>
+        <location filename="../messages.py" line="371"/>
         <source>Other</source>
         <translation>Autre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="372"/>
+        <location filename="../messages.py" line="377"/>
         <source>Patient seated, back supported, feet flat, arm resting at heart level. Cuff on the bare upper arm, 2 cm above the elbow. No talking, no moving.</source>
         <translation>Patient assis, dos appuyé, pieds à plat, bras posé à hauteur du cœur. Brassard sur le bras nu, 2 cm au-dessus du coude. Ni parler, ni bouger.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="377"/>
+        <location filename="../messages.py" line="382"/>
         <source>The cuff is inflating. The patient stays still and silent.</source>
         <translation>Le brassard se gonfle. Le patient reste immobile et silencieux.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="380"/>
+        <location filename="../messages.py" line="385"/>
         <source>The cuff is deflating: almost done. The patient stays still.</source>
         <translation>Le brassard se dégonfle : c&apos;est presque fini. Le patient reste immobile.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="383"/>
-        <location filename="../messages.py" line="386"/>
+        <location filename="../messages.py" line="388"/>
+        <location filename="../messages.py" line="391"/>
         <source>Take the probe out of its holder and put a new cover on it.</source>
         <translation>Sortez la sonde de son support et mettez-lui un embout neuf.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="389"/>
+        <location filename="../messages.py" line="394"/>
         <source>Probe under the tongue, far back to one side. The patient keeps the mouth closed until the beep.</source>
         <translation>Sonde sous la langue, bien au fond sur le côté. Le patient garde la bouche fermée jusqu&apos;au bip.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="394"/>
         <location filename="../messages.py" line="399"/>
+        <location filename="../messages.py" line="404"/>
         <source>Put the index or middle finger fully into the clip, nail up. The hand rests, warm and still.</source>
         <translation>Mettez l&apos;index ou le majeur bien au fond de la pince, ongle vers le haut. La main reste posée, au chaud et immobile.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="404"/>
+        <location filename="../messages.py" line="409"/>
         <source>Measuring: the hand stays still until the values settle.</source>
         <translation>Mesure en cours : la main reste immobile jusqu&apos;à ce que les valeurs se stabilisent.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="407"/>
+        <location filename="../messages.py" line="412"/>
         <source>The otoscope is starting...</source>
         <translation>L&apos;otoscope démarre…</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="408"/>
+        <location filename="../messages.py" line="413"/>
         <source>Gently pull the ear up and back, insert the tip, then capture each ear when the eardrum is sharp.</source>
         <translation>Tirez doucement l&apos;oreille vers le haut et l&apos;arrière, introduisez l&apos;embout, puis prenez la photo de chaque oreille quand le tympan est net.</translation>
     </message>

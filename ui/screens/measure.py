@@ -149,8 +149,20 @@ class MeasureScreen(Screen):
         self.pages = QStackedWidget()
         self.pages.addWidget(self._build_menu())
         self.pages.addWidget(self._build_guided())
+        # A message from the core (a still not saved, a step not saved...), until dismissed.
+        self.notice = label(kind="notice")
+        self.notice_ok = big_button("OK", name="notice_ok")
+        self.notice_ok.setFixedWidth(140)
+        self.notice_ok.clicked.connect(lambda: self.bridge.command(lambda s: s.dismiss_notice()))
+        self.notice_box = QWidget()
+        notice_row = QHBoxLayout(self.notice_box)
+        notice_row.setContentsMargins(0, 0, 0, 0)
+        notice_row.addWidget(self.notice, 1)
+        notice_row.addWidget(self.notice_ok)
+        self.notice_box.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 10, 40, 20)
+        layout.addWidget(self.notice_box)
         layout.addWidget(self.pages)
         bridge.live.connect(self._live)
         self.retranslate()
@@ -204,10 +216,6 @@ class MeasureScreen(Screen):
         left = QVBoxLayout()
         left.addWidget(self.posture, 3)
         left.addWidget(self.instruction, 2)
-        self.capture_left = big_button(role="primary", name="capture_left_ear")
-        self.capture_left.clicked.connect(lambda: self._capture("left_ear"))
-        self.capture_right = big_button(role="primary", name="capture_right_ear")
-        self.capture_right.clicked.connect(lambda: self._capture("right_ear"))
         self.left_box = QWidget()
         self.left_box.setLayout(left)
         self.left_box.setFixedWidth(380)
@@ -308,6 +316,10 @@ class MeasureScreen(Screen):
         self.retake.clicked.connect(lambda: self.bridge.measure(lambda m: m.retake()))
         self.accept = big_button(role="primary", name="measure_accept")
         self.accept.clicked.connect(lambda: self.bridge.measure(lambda m: m.accept()))
+        self.capture_left = big_button(role="primary", name="capture_left_ear")
+        self.capture_left.clicked.connect(lambda: self._capture("left_ear"))
+        self.capture_right = big_button(role="primary", name="capture_right_ear")
+        self.capture_right.clicked.connect(lambda: self._capture("right_ear"))
         row = QHBoxLayout()
         row.addWidget(self.stop, 1)
         row.addWidget(self.run_back, 1)
@@ -366,6 +378,9 @@ class MeasureScreen(Screen):
     # -- rendering ---------------------------------------------------------------------------
     def render(self, snap: Snapshot) -> None:
         self._render_patient(snap)
+        text = messages.notice(snap.notice.code, snap.notice.params) if snap.notice else ""
+        self.notice.setText(text)
+        self.notice_box.setVisible(bool(text))
         view = snap.measure or MeasureView()
         self._render_menu(view)
         run = view.run
@@ -402,7 +417,8 @@ class MeasureScreen(Screen):
         states = {state.family: state for state in view.devices}
         last: dict[str, ReadingView] = {}
         for reading in view.readings:
-            last[reading.kind] = reading  # newest last
+            if reading.status == "accepted":
+                last[reading.kind] = reading  # newest last
         for kind, tile in self.tiles.items():
             family = KIND_DEVICE[kind]
             state = states.get(family)
@@ -471,6 +487,8 @@ class MeasureScreen(Screen):
         if ids == self._menu_stills_shown:
             return
         self._menu_stills_shown = ids
+        # Only this session's kept stills stay decoded.
+        self._pixmaps = {i: pixmap for i, pixmap in self._pixmaps.items() if i in ids}
         for widget in self.menu_still_labels:
             widget.setParent(None)
             widget.deleteLater()
