@@ -177,13 +177,27 @@ class NoninDriver(Driver):
                 self.data_format,
             )
 
+    @staticmethod
+    async def _receive(link: Link, timeout: float) -> bytes:
+        """``link.read``, but a cancellation is never lost.
+
+        On Python 3.11 ``asyncio.wait_for`` (under ``Link.read``) returns the data instead of
+        raising when the task is cancelled just as data arrives; the task still counts the
+        request, so it is honoured here.
+        """
+        data = await link.read(timeout)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+        return data
+
     async def _drain(self, link: Link) -> int:
         """Decode what waits in the port (older than this step: its packets are dropped).
 
         Returns how many valid frames or records it held.
         """
         before = self._decoder.valid_units
-        data = await link.read(0)
+        data = await self._receive(link, 0)
         if data:
             self._decode(data, self._now())
         return self._decoder.valid_units - before
@@ -192,7 +206,7 @@ class NoninDriver(Driver):
         self, link: Link, step: str, since: float, poll: float = POLL_S
     ) -> list[Packet]:
         """The packets that arrive within ``poll`` seconds; raises on silence or noise."""
-        data = await link.read(poll)
+        data = await self._receive(link, poll)
         now = self._now()
         packets = self._decode(data, now) if data else []
         self._check_health(step, since, now)
@@ -324,7 +338,7 @@ class NoninDriver(Driver):
             got_bytes = self._last_byte_at is not None and self._last_byte_at >= started
             before = self._decoder.valid_units
             while self._now() - started < within:
-                data = await link.read(POLL_S)
+                data = await self._receive(link, POLL_S)
                 if data:
                     got_bytes = True
                     self._decode(data, self._now())

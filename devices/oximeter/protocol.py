@@ -990,7 +990,6 @@ class StreamDecoder:
                     packets[8].append(item.packet)
                     self._valid(8, 1, now)
 
-        self._choose_format(now)
         accepted: list[Event] = []
         for reply in sorted(replies, key=lambda r: r.offset):
             if reply.offset in self._reply_offsets:
@@ -1001,6 +1000,7 @@ class StreamDecoder:
             elif reply.kind == "ack":
                 self.ack_seen = True
             accepted.append(reply)
+        self._choose_format(now)
         return accepted + packets[self.data_format]
 
     def _valid(self, data_format: int, count: int, now: float) -> None:
@@ -1032,7 +1032,8 @@ class StreamDecoder:
             return
         last = self._last_valid[active]
         quiet_since = last if last is not None else self._started
-        assert quiet_since is not None
+        if quiet_since is None:
+            quiet_since = now
         if self.nak_seen or now - quiet_since >= self.switch_after:
             self.data_format = candidates[0]
 

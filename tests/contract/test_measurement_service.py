@@ -61,6 +61,7 @@ async def make_core(tmp_path: Path) -> AsyncIterator[Callable[[DevicesConfig], C
     yield make
     for core in cores:
         await core.stop()
+    await asyncio.get_running_loop().shutdown_default_executor()  # camera start/stop threads
 
 
 async def at_measure_step(core: Core) -> MeasurementService:
@@ -106,7 +107,8 @@ async def test_blood_pressure_is_stored_when_taken_and_accepted(
     assert result is not None and result.phase == "result", result
     assert result.result is not None
     assert (result.result.values["systolic"], result.result.values["diastolic"]) == (120, 80)
-    assert max(seen) >= 140, "the cuff pressure was shown while it inflated"
+    # Polled every 200 ms of a cycle compressed 25 times: a few samples, high in the cycle.
+    assert len(seen) >= 3 and max(seen) >= 100, f"cuff pressure shown live: {seen}"
     session_id = core.session.current_session_id
     assert session_id is not None
     # Stored at once, before the assistant decides: a crash now loses nothing.

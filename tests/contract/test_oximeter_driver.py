@@ -7,6 +7,7 @@ scripted fault (the measurements then need a finger in the sensor).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from devices.errors import (
     MeasurementAborted,
     MeasurementFailed,
 )
+from devices.link import Link
 from devices.oximeter import NoninDriver, Packet
 from devices.readings import Flag, Oximetry, Progress
 from devices.simulators.nonin import NoninModel
@@ -401,3 +403,46 @@ class TestNoninDriver:
         if backend != "device":
             assert {p.firmware for p in packets} == {"16"}
             assert all(p.spo2_d is not None and abs(p.spo2_d - 97) <= 1 for p in packets)
+
+
+class CancelSwallowingLink(Link):
+    """Streams format 7 and, on its third read, loses a cancellation the way ``asyncio.wait_for``
+    does on Python 3.11 when data arrives at the same moment: the request stays counted, the
+    CancelledError never comes."""
+
+    name = "swallowing"
+
+    def __init__(self) -> None:
+        self.model = NoninModel(7)
+        self.now = 0.0
+        self.reads = 0
+
+    async def write(self, data: bytes) -> None:
+        self.model.receive(data, self.now)
+
+    async def read(self, timeout: float) -> bytes:
+        self.reads += 1
+        self.now += 0.1
+        if self.reads == 3:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0)
+        else:
+            await asyncio.sleep(0.01)
+        return self.model.tick(self.now)
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest.mark.asyncio
+async def test_a_cancellation_lost_under_the_link_still_stops_the_measurement() -> None:
+    link = CancelSwallowingLink()
+    async with NoninDriver(link, stable_after=60.0) as driver:
+        task = asyncio.create_task(driver.measure())
+        with pytest.raises(asyncio.CancelledError):
+            async with asyncio.timeout(2.0):
+                await task
+        assert link.reads == 3

@@ -389,11 +389,12 @@ def test_stream_decoder_uses_the_configured_format() -> None:
 
 def test_stream_decoder_switches_at_once_after_a_nak() -> None:
     decoder = StreamDecoder(7)
-    chunks = [b"\x15" + packet_bytes(2, 0), packet_bytes(2, 1), packet_bytes(2, 2)]
-    events = feed_timed(decoder, chunks)
+    stream = b"\x15" + packet_bytes(2, 0) + packet_bytes(2, 1)[:5]  # + the next SYNC frame
+    events = decoder.feed(stream, 0.0)
     assert decoder.nak_seen
     assert decoder.data_format == 2
-    assert [p.data_format for p in packets_of(events)] == [2, 2]
+    assert [e.kind for e in events if isinstance(e, Reply)] == ["nak"]
+    assert [p.values.timer for p in packets_of(events)] == [0]
 
 
 def test_stream_decoder_switches_after_a_second_without_the_configured_format() -> None:

@@ -497,3 +497,40 @@ def test_babble_never_makes_a_frame() -> None:
         model.receive(p.GET_CUFF_PRESSURE, float(second))
         assert decoder.feed(model.tick(second + 0.5)) == []
     assert decoder.flush_stale() == []
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code", "peak_at_least", "peak_below"),
+    [
+        ("over_pressure", 89, 300, 400),
+        ("loose_cuff", 87, 1, 20),
+        ("motion", 2, 150, 170),
+        ("weak_signal", 1, 150, 170),
+        ("hypertension", 0, 185, 250),
+    ],
+)
+def test_simulated_scenarios_move_the_cuff_as_their_fault_would(
+    scenario: str, code: int, peak_at_least: int, peak_below: int
+) -> None:
+    model = SuntechModel(scenario)
+    replies(model, p.START_BP_ADULT, 0.0)
+    peak = 0.0
+    decoder = p.ReplyDecoder()
+    for tenth in range(1, 1300):
+        now = tenth / 10
+        peak = max(peak, model.pressure(now))
+        if decoder.feed(model.tick(now)):  # the unsolicited K
+            break
+    assert peak_at_least <= peak < peak_below
+    (result,) = replies(model, p.GET_BP_DATA, now)
+    assert isinstance(result, p.BPResult) and result.error_code == code
+
+
+def test_the_safety_timeout_scenario_runs_past_120_seconds() -> None:
+    model = SuntechModel("safety_timeout")
+    replies(model, p.START_BP_ADULT, 0.0)
+    assert model.tick(119.0) == b"" and model.measuring
+    model.tick(125.0)
+    assert not model.measuring
+    (result,) = replies(model, p.GET_BP_DATA, 125.0)
+    assert isinstance(result, p.BPResult) and result.error_code == 88

@@ -169,113 +169,113 @@
 <context>
     <name>MeasureScreen</name>
     <message>
-        <location filename="../screens/measure.py" line="350"/>
+        <location filename="../screens/measure.py" line="348"/>
         <source>Measurements</source>
         <translation>Mesures</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="351"/>
+        <location filename="../screens/measure.py" line="349"/>
         <source>Kept for this session</source>
         <translation>Conservé pour cette séance</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="352"/>
+        <location filename="../screens/measure.py" line="350"/>
         <source>Back</source>
         <translation>Retour</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="353"/>
+        <location filename="../screens/measure.py" line="351"/>
         <source>End the session</source>
         <translation>Terminer la séance</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="354"/>
+        <location filename="../screens/measure.py" line="352"/>
         <source>Capture left ear</source>
         <translation>Photo oreille gauche</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="355"/>
+        <location filename="../screens/measure.py" line="353"/>
         <source>Capture right ear</source>
         <translation>Photo oreille droite</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="356"/>
+        <location filename="../screens/measure.py" line="354"/>
         <source>Stop</source>
         <translation>Arrêter</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="357"/>
-        <location filename="../screens/measure.py" line="524"/>
+        <location filename="../screens/measure.py" line="355"/>
+        <location filename="../screens/measure.py" line="522"/>
         <source>Retake</source>
         <translation>Refaire</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="358"/>
+        <location filename="../screens/measure.py" line="356"/>
         <source>Accept</source>
         <translation>Valider</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="359"/>
+        <location filename="../screens/measure.py" line="357"/>
         <source>Waiting for the picture...</source>
         <translation>En attente de l&apos;image…</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="408"/>
+        <location filename="../screens/measure.py" line="406"/>
         <source>{age} years</source>
         <translation>{age} ans</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="411"/>
+        <location filename="../screens/measure.py" line="409"/>
         <source>SSN {nir}</source>
         <translation>NIR {nir}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="430"/>
+        <location filename="../screens/measure.py" line="428"/>
         <source>{n} image(s) kept</source>
         <translation>{n} image(s) conservée(s)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="451"/>
+        <location filename="../screens/measure.py" line="449"/>
         <source>Nothing measured yet: touch a device to begin.</source>
         <translation>Aucune mesure pour l&apos;instant : touchez un appareil pour commencer.</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="457"/>
+        <location filename="../screens/measure.py" line="455"/>
         <source>... and {n} earlier</source>
         <translation>… et {n} plus ancienne(s)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="461"/>
+        <location filename="../screens/measure.py" line="459"/>
         <source>{time}  {what}: {value}</source>
         <translation>{time}  {what} : {value}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="470"/>
+        <location filename="../screens/measure.py" line="468"/>
         <source>(not accepted yet)</source>
         <translation>(pas encore validée)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="574"/>
+        <location filename="../screens/measure.py" line="572"/>
         <source>Done</source>
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="574"/>
+        <location filename="../screens/measure.py" line="572"/>
         <source>Back to the menu</source>
         <translation>Retour aux mesures</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="594"/>
+        <location filename="../screens/measure.py" line="592"/>
         <source>Measured at {time}</source>
         <translation>Mesuré à {time}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="600"/>
+        <location filename="../screens/measure.py" line="598"/>
         <source>Outside the usual range: {what}. Point it out to the doctor.</source>
         <translation>Hors des valeurs habituelles : {what}. Signalez-le au médecin.</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="607"/>
+        <location filename="../screens/measure.py" line="605"/>
         <source>Note: {notes}</source>
         <translation>À noter : {notes}</translation>
     </message>

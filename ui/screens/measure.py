@@ -241,13 +241,11 @@ class MeasureScreen(Screen):
         self.sensor_hint.setObjectName("warning")
         for number in (self.spo2, self.pulse):
             number.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        numbers = QHBoxLayout()
-        numbers.addWidget(self.spo2, 3)
-        numbers.addWidget(self.pulse, 2)
         oximetry = QWidget()
         ox_layout = QVBoxLayout(oximetry)
         ox_layout.setContentsMargins(0, 0, 0, 0)
-        ox_layout.addLayout(numbers)
+        ox_layout.addWidget(self.spo2)
+        ox_layout.addWidget(self.pulse)
         ox_layout.addWidget(self.pleth, 1)
         ox_layout.addWidget(self.sensor_hint)
         self.live_spo2 = oximetry
