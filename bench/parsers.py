@@ -66,7 +66,9 @@ def suntech_stream(size: int, rng: random.Random) -> Stream:
         frames.append(frame)
         total += len(frame)
     return Stream(
-        "SunTech replies", _with_noise(frames, rng), len(frames),
+        "SunTech replies",
+        _with_noise(frames, rng),
+        len(frames),
         _feed(lambda: suntech.ReplyDecoder().feed),
     )
 
@@ -80,23 +82,43 @@ def suretemp_stream(size: int, rng: random.Random) -> Stream:
         frames.append(frame)
         total += len(frame)
     return Stream(
-        "SureTemp packets", _with_noise(frames, rng), len(frames),
+        "SureTemp packets",
+        _with_noise(frames, rng),
+        len(frames),
         _feed(lambda: suretemp.PacketDecoder().feed),
     )
 
 
 def nonin_stream(size: int, rng: random.Random, data_format: int) -> Stream:
-    packets: list[bytes] = []
+    chunks: list[bytes] = []
     total = 0
+    values = nonin.FloatValues(hr=72, spo2=97, firmware_revision=16, spo2_d=97, hr_d=72)
     while total < size:
-        packet = nonin.bench_packet(data_format, rng)
-        packets.append(packet)
-        total += len(packet)
-    units = nonin.bench_units_per_packet(data_format)
-    return Stream(
-        f"Nonin format {data_format}", _with_noise(packets, rng, noise=0.002), len(packets) * units,
-        _feed(lambda: nonin.bench_decoder(data_format)),
-    )
+        if data_format == 8:
+            chunk = nonin.encode_record8(rng.randrange(60, 90), rng.randrange(94, 100))
+        else:
+            pleth = [rng.randrange(0, 255) for _ in range(25)]
+            chunk = nonin.encode_packet(data_format, values, [0x82] * 25, pleth)
+        chunks.append(chunk)
+        total += len(chunk)
+    # Format 8 has no checksum: noise inside its stream costs records (the codec is right to
+    # distrust them), so it is measured on a clean line; formats 2 and 7 get the same noise.
+    noise = 0.0 if data_format == 8 else 0.002
+    if data_format == 8:
+
+        def make() -> Callable[[bytes], list[object]]:
+            decoder = nonin.Format8Decoder()
+            return lambda data: list(decoder.feed(data))
+
+        sent = len(chunks)
+    else:
+
+        def make() -> Callable[[bytes], list[object]]:
+            decoder = nonin.FramedDecoder(data_format)
+            return lambda data: [e for e in decoder.feed(data) if isinstance(e, nonin.Packet)]
+
+        sent = len(chunks)
+    return Stream(f"Nonin format {data_format}", _with_noise(chunks, rng, noise), sent, _feed(make))
 
 
 def main() -> None:
@@ -107,7 +129,7 @@ def main() -> None:
     rng = random.Random(7)
     streams = [suntech_stream(size, rng), suretemp_stream(size, rng)]
     streams += [nonin_stream(size, rng, fmt) for fmt in (7, 2, 8)]
-    print(f"{'codec':<18} {'MB/s':>8} {'frames/s':>12} {'found':>10} {'sent':>10}")
+    print(f"{'codec':<18} {'MB/s':>8} {'units/s':>12} {'found':>10} {'sent':>10}")
     for stream in streams:
         best = float("inf")
         found = 0

@@ -110,6 +110,7 @@ class SuntechDriver(Driver):
         self._last_sent = float("-inf")
         self._last_rx = float("-inf")
         self._last_heard = float("-inf")  # last valid frame
+        self._late_look = float("nan")  # the deadline past which the link was read once more
         self._rx_bytes = 0
         self._rx_frames = 0
         self._measuring = False
@@ -147,8 +148,13 @@ class SuntechDriver(Driver):
             if stop is not None and stop.is_set():
                 return None
             remaining = deadline - self._now()
-            # Past the deadline, still take what already arrived: a late event loop must not
-            # turn a reply that is waiting in the link into a missed one.
+            if remaining <= 0:
+                # Past the deadline, look once more at what already arrived (a late event loop
+                # must not turn a reply waiting in the link into a missed one), but only once
+                # per deadline: a device that never stops talking must not keep us here.
+                if self._late_look == deadline:
+                    return None
+                self._late_look = deadline
             data = await link.read(min(max(remaining, 0.0), READ_SLICE_S))
             if data:
                 self._rx_bytes += len(data)
@@ -466,6 +472,17 @@ class SuntechDriver(Driver):
                     "it was stopped and the cuff deflates",
                     step,
                 )
+            if awaiting_reply and self._now() >= reply_due:
+                awaiting_reply = False
+                missed += 1
+                logger.info("bp: no cuff pressure reply (%d in a row)", missed)
+                if missed >= MAX_MISSED_REPLIES:
+                    raise self.error(
+                        DeviceNotConnected,
+                        "the blood-pressure module stopped answering",
+                        step,
+                        missed_replies=missed,
+                    )
             if not awaiting_reply and self._now() >= next_poll:
                 await self._send(link, p.GET_CUFF_PRESSURE)
                 awaiting_reply = True
@@ -475,17 +492,6 @@ class SuntechDriver(Driver):
                 link, reply_due if awaiting_reply else next_poll, self._abort_requested
             )
             if frame is None:
-                if awaiting_reply and self._now() >= reply_due:
-                    awaiting_reply = False
-                    missed += 1
-                    logger.info("bp: no cuff pressure reply (%d in a row)", missed)
-                    if missed >= MAX_MISSED_REPLIES:
-                        raise self.error(
-                            DeviceNotConnected,
-                            "the blood-pressure module stopped answering",
-                            step,
-                            missed_replies=missed,
-                        )
                 continue
             if _is_cycle_end(frame):
                 assert isinstance(frame, p.StatusReply)

@@ -148,14 +148,14 @@ class NoninModel:
 
     def _answer(self, command: Command, now: float) -> bytes:
         if command.opcode == OP_SELECT_FORMAT:
-            wanted = command.data[1] if len(command.data) == 2 else None
             if (
-                now > FORMAT_WINDOW_S
-                or command.data[:1] != b"\x02"
-                or wanted not in self.supported_formats
+                len(command.data) != 2
+                or command.data[0] != 0x02
+                or command.data[1] not in self.supported_formats
+                or now > FORMAT_WINDOW_S
             ):
                 return bytes([NAK])
-            assert wanted is not None
+            wanted = command.data[1]
             if wanted != self.data_format:
                 self.data_format = wanted
                 self._format_origin = now
@@ -245,9 +245,8 @@ class NoninModel:
         return self._moving(t) and self._elapsed(t) % MOTION_CYCLE_S >= OOT_AFTER_S
 
     def _truth(self, t: float) -> tuple[int, int]:
-        """The patient's SpO2 and pulse now (the pulse drifts by 1 now and then)."""
-        spo2 = self.spo2
-        pulse = self.pulse + (1 if math.sin(self._elapsed(t) / 7.0) > 0.5 else 0)
+        """The patient's SpO2 and pulse now (steady, unless the patient moves)."""
+        spo2, pulse = self.spo2, self.pulse
         if self._moving(t):
             spo2 = max(70, min(100, spo2 + self._rng.randint(-4, 3)))
             pulse = max(30, pulse + self._rng.randint(-12, 12))

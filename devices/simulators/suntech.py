@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 SCENARIOS: tuple[str, ...] = (
     "normal",
     "garbage",  # noise bytes and broken frames between the valid replies
-    "babble",  # only noise, never a valid frame
+    "babble",  # only noise, never a valid frame, and it never stops once spoken to
     "silence",  # never answers
     "unplug",  # disappears 5 s into a measurement
     "slow",  # every reply 150 ms late (still well within the host's limits)
@@ -50,6 +50,8 @@ NOT_DEFLATED_HOLD_S = 20.0
 NOT_DEFLATED_DUMP_RATE = 20.0
 VERSION = ("LX0310", "SIM-ADV-0001")  # an Advantage ("LX" prefix)
 ABORTED_BY_USER = 86
+BABBLE_BYTES_PER_S = 200
+BABBLE_MAX_BURST = 64
 _NOISE_BYTES = bytes(b for b in range(256) if b != p.MODULE_SYNC)
 
 
@@ -149,6 +151,7 @@ class SuntechModel:
         self._cycle: _Cycle | None = None
         self._dump: tuple[float, float] | None = None  # (since, from mmHg) after an abort
         self._first_command_at: float | None = None
+        self._babbled_until = 0.0
         self._initial_pressure = DEFAULT_INITIAL_PRESSURE
         self._starts_seen = 0
         self._pressure_queries = 0
@@ -167,7 +170,7 @@ class SuntechModel:
         for command in self._decoder.feed(data):
             self.commands.append(command.frame)
             if self._first_command_at is None:
-                self._first_command_at = now
+                self._first_command_at = self._babbled_until = now
             if not self._hung:
                 self._handle(command, now)
         return b""  # every reply is delayed; tick() sends it when due
@@ -190,6 +193,12 @@ class SuntechModel:
         out = bytearray()
         while self._outbox and self._outbox[0][0] <= now:
             out += self._outbox.pop(0)[1]
+        if self.scenario == "babble" and self._first_command_at is not None:
+            # It never stops talking: noise at about BABBLE_BYTES_PER_S, whether asked or not.
+            due = min(BABBLE_MAX_BURST, int((now - self._babbled_until) * BABBLE_BYTES_PER_S))
+            if due > 0:
+                out += bytes(self._rng.choice(_NOISE_BYTES) for _ in range(due))
+                self._babbled_until = now
         return bytes(out)
 
     # -- the module ---------------------------------------------------------------------------

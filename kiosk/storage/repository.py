@@ -102,6 +102,12 @@ class AuditRow:
     detail: dict[str, Any]
 
 
+def _row_id(pk: object) -> int:
+    if not isinstance(pk, int):
+        raise RuntimeError(f"the database gave no row id ({pk!r})")
+    return pk
+
+
 class Repository:
     def __init__(self, db: sqlite_utils.Database, clock: Clock) -> None:
         self.db = db
@@ -364,7 +370,7 @@ class Repository:
                 "taken_by": taken_by,
             }
         )
-        return int(table.last_pk)
+        return _row_id(table.last_pk)
 
     def set_measurement_status(self, measurement_id: int, status: str) -> None:
         self.db.table("measurements").update(
@@ -429,7 +435,7 @@ class Repository:
                 "taken_by": taken_by,
             }
         )
-        return int(table.last_pk)
+        return _row_id(table.last_pk)
 
     def discard_image(self, image_id: int) -> None:
         self.db.table("images").update(image_id, {"status": "discarded"})
@@ -483,7 +489,7 @@ class Repository:
                 "device": json.dumps(dict(device), sort_keys=True),
             }
         )
-        return int(table.last_pk)
+        return _row_id(table.last_pk)
 
     def device_checks(self, family: str | None = None) -> list[DeviceCheckRow]:
         where, args = ("family = ?", [family]) if family else (None, [])
