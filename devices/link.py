@@ -73,8 +73,11 @@ class _Inbox:
     async def get(self, timeout: float) -> bytes:
         if not self._chunks and not self._closed:
             self._event.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives together with the data, and a cancelled measurement must stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), max(0.0, timeout))
+                async with asyncio.timeout(max(0.0, timeout)):
+                    await self._event.wait()
         if self._chunks:
             data = bytes(self._chunks)
             self._chunks.clear()

@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from kiosk.clock import SystemClock
-from kiosk.config import Config, SessionConfig, UiConfig
+from kiosk.config import Config, DevicesConfig, SessionConfig, UiConfig
 from kiosk.flow import State
 from kiosk.services.auth import hash_pin
 from kiosk.services.session import SessionService
@@ -42,6 +42,15 @@ def settle(app: QApplication, seconds: float = 0.4) -> None:
         time.sleep(0.02)
 
 
+def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise RuntimeError("the screen did not reach the expected state")
+        app.processEvents()
+        time.sleep(0.02)
+
+
 def main() -> int:
     if os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb" or not os.environ.get("DISPLAY"):
         print("run under Xvfb: xvfb-run -s '-screen 0 1280x800x24' ...", file=sys.stderr)
@@ -58,6 +67,13 @@ def main() -> int:
             data_dir=Path(data),
             ui=UiConfig(fullscreen=True),
             session=SessionConfig(idle_timeout_s=3600),
+            # Simulated devices, a little faster than life; a high blood pressure to show how
+            # values are highlighted, a thermometer without its probe to show a device problem.
+            devices=DevicesConfig(
+                simulate=True,
+                simulation_speed=3.0,
+                simulation_scenarios="bp=hypertension thermometer=no_probe",
+            ),
         )
         kiosk = KioskApp(config, app)
         kiosk.show()
@@ -96,12 +112,61 @@ def main() -> int:
         triage.details.set_value("Douleur à l'oreille droite depuis deux jours")
         shot("07-triage-reason")
         no_flags = {code: False for code in triage.flags}
-        shot(
-            "08-measure",
+        kiosk.bridge.command(
             lambda s: s.submit_triage(
                 "ear_pain", "Douleur à l'oreille droite depuis deux jours", no_flags
-            ),
+            )
         )
+
+        def measure() -> object:
+            snap = kiosk.bridge.last
+            return snap.measure if snap is not None else None
+
+        def run_phase() -> str | None:
+            view = measure()
+            run = getattr(view, "run", None)
+            return None if run is None else str(run.phase)
+
+        def all_ready() -> bool:
+            view = measure()
+            wanted = {"bp", "oximeter", "otoscope"}
+            return view is not None and all(
+                d.status == "ready" for d in view.devices if d.family in wanted
+            )
+
+        wait(app, all_ready)
+        shot("08-measure")
+        pressures: list[float] = []
+        kiosk.bridge.live.connect(
+            lambda u: pressures.append(u.value or 0) if u.kind == "cuff_pressure" else None
+        )
+        kiosk.bridge.measure(lambda m: m.start("blood_pressure"))
+        wait(app, lambda: bool(pressures) and pressures[-1] >= 120)
+        shot("12-measure-bp-live")
+        wait(app, lambda: run_phase() == "result")
+        shot("13-measure-bp-result")
+        kiosk.bridge.measure(lambda m: m.accept())
+        kiosk.bridge.measure(lambda m: m.start("spo2"))
+        pleth: list[int] = []
+        kiosk.bridge.live.connect(lambda u: pleth.append(1) if u.kind == "oximetry" else None)
+        wait(app, lambda: len(pleth) >= 3)
+        shot("14-measure-spo2-live")
+        wait(app, lambda: run_phase() == "result")
+        kiosk.bridge.measure(lambda m: m.accept())
+        kiosk.bridge.measure(lambda m: m.start("temperature"))
+        wait(app, lambda: run_phase() == "failed")
+        shot("15-measure-device-problem")
+        kiosk.bridge.measure(lambda m: m.close())
+        kiosk.bridge.measure(lambda m: m.start("otoscope"))
+        wait(app, lambda: run_phase() == "running")
+        settle(app, 1.0)
+        kiosk.bridge.measure(lambda m: m.capture("right_ear"))
+        kiosk.bridge.wait_idle()
+        settle(app, 0.5)
+        shot("16-measure-otoscope")
+        kiosk.bridge.measure(lambda m: m.close())
+        kiosk.bridge.wait_idle()
+        shot("17-measure-summary")
         shot(
             "09-referred",
             lambda s: (

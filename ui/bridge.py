@@ -35,6 +35,8 @@ class Bridge(QObject):
         self._last_touch = 0.0
         self.last: Snapshot | None = None
         self.snapshot.connect(self._remember)
+        self.live.connect(self._delivered)
+        self._preview_in_flight = False  # a preview frame queued and not yet shown
         self._pending: set[concurrent.futures.Future[Any]] = set()
 
     def attach(self) -> None:
@@ -52,7 +54,17 @@ class Bridge(QObject):
         self.last = snap
 
     def _live(self, update: LiveUpdate) -> None:
+        if update.kind == "preview":
+            # Frames are only worth showing when fresh: while one waits for the Qt thread, newer
+            # ones are dropped instead of piling up behind a busy screen.
+            if self._preview_in_flight:
+                return
+            self._preview_in_flight = True
         self.live.emit(update)
+
+    def _delivered(self, update: LiveUpdate) -> None:
+        if update.kind == "preview":
+            self._preview_in_flight = False
 
     def command(self, action: Callable[[SessionService], object]) -> None:
         """Run ``action(session_service)`` on the core loop. Failures are logged, never raised here."""

@@ -267,7 +267,20 @@ def device_error(code: str, params: Mapping[str, object]) -> str:
             "Messages", "{device}: the device is busy. Wait a few seconds, then try again."
         ),
     }
-    text = texts.get(
+    # Where the device says more than "not ready", say what to look at on that device.
+    by_device = {
+        ("DEVICE_NOT_READY", "bp"): translate(
+            "Messages",
+            "{device}: the cuff is not empty yet. Wait for it to deflate completely, then try "
+            "again.",
+        ),
+        ("DEVICE_NOT_READY", "thermometer"): translate(
+            "Messages",
+            "{device}: the probe is not ready (not plugged into the thermometer, or the "
+            "thermometer is in another mode). Check the probe, then try again.",
+        ),
+    }
+    text = by_device.get((code, str(params.get("device") or ""))) or texts.get(
         code, translate("Messages", "{device}: the device reported a problem ({code}).")
     )
     text = text.replace("{device}", device).replace("{code}", code)

@@ -298,7 +298,8 @@ class SuntechDriver(Driver):
             # The measuring task owns the port: ask it to stop, and wait until it has.
             self._abort_requested.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._measure_done.wait(), self._abort_budget() + 1.0)
+                async with asyncio.timeout(self._abort_budget() + 1.0):  # wait_for can swallow
+                    await self._measure_done.wait()  # a cancellation on 3.11
             return
         async with self._lock, self.step("abort") as link:
             await self._abort_exchange(link)

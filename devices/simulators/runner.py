@@ -103,7 +103,8 @@ class PtyLink(Link):
         if not self._buffer:
             self._event.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._event.wait()
         data = bytes(self._buffer)
         self._buffer.clear()
         return data
@@ -194,7 +195,8 @@ class _StreamLink(Link):
 
     async def read(self, timeout: float) -> bytes:
         try:
-            data = await asyncio.wait_for(self._reader.read(4096), timeout)
+            async with asyncio.timeout(timeout):
+                data = await self._reader.read(4096)
         except TimeoutError:
             return b""
         if not data:

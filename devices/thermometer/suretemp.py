@@ -285,7 +285,8 @@ class SureTempDriver(Driver):
     async def _pause(self, seconds: float) -> None:
         """Wait between polls; an abort ends the wait at once."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._abort.wait(), seconds)
+            async with asyncio.timeout(seconds):  # not wait_for: it can swallow a cancellation
+                await self._abort.wait()
         self._check_abort()
 
     def _report(self, on_progress: ProgressCallback | None, progress: Progress) -> None:

@@ -736,195 +736,205 @@
         <translation>{device} : l&apos;appareil est occupé. Attendez quelques secondes, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="271"/>
+        <location filename="../messages.py" line="272"/>
+        <source>{device}: the cuff is not empty yet. Wait for it to deflate completely, then try again.</source>
+        <translation>{device} : le brassard n'est pas encore vide. Attendez qu'il soit complètement dégonflé, puis réessayez.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="277"/>
+        <source>{device}: the probe is not ready (not plugged into the thermometer, or the thermometer is in another mode). Check the probe, then try again.</source>
+        <translation>{device} : la sonde n'est pas prête (pas branchée sur le thermomètre, ou thermomètre dans un autre mode). Vérifiez la sonde, puis réessayez.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="284"/>
         <source>{device}: the device reported a problem ({code}).</source>
         <translation>{device} : l&apos;appareil signale un problème ({code}).</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="277"/>
+        <location filename="../messages.py" line="290"/>
         <source>(device code {code})</source>
         <translation>(code de l&apos;appareil {code})</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="286"/>
+        <location filename="../messages.py" line="299"/>
         <source>Very high blood pressure</source>
         <translation>Tension très élevée</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="287"/>
+        <location filename="../messages.py" line="300"/>
         <source>Low blood pressure</source>
         <translation>Tension basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="288"/>
+        <location filename="../messages.py" line="301"/>
         <source>High temperature</source>
         <translation>Température élevée</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="289"/>
+        <location filename="../messages.py" line="302"/>
         <source>Low temperature</source>
         <translation>Température basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="290"/>
+        <location filename="../messages.py" line="303"/>
         <source>Low oxygen saturation</source>
         <translation>Saturation en oxygène basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="291"/>
+        <location filename="../messages.py" line="304"/>
         <source>Unusual pulse rate</source>
         <translation>Pouls inhabituel</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="299"/>
+        <location filename="../messages.py" line="312"/>
         <source>movement during the measurement</source>
         <translation>mouvement pendant la mesure</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="300"/>
+        <location filename="../messages.py" line="313"/>
         <source>signal lost for a while</source>
         <translation>signal perdu un moment</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="301"/>
+        <location filename="../messages.py" line="314"/>
         <source>finger out of the clip</source>
         <translation>doigt hors de la pince</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="302"/>
+        <location filename="../messages.py" line="315"/>
         <source>weak pulse signal</source>
         <translation>signal du pouls faible</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="303"/>
+        <location filename="../messages.py" line="316"/>
         <source>faint pulse signal</source>
         <translation>signal du pouls à peine suffisant</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="304"/>
+        <location filename="../messages.py" line="317"/>
         <source>device battery low</source>
         <translation>pile de l&apos;appareil faible</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="305"/>
+        <location filename="../messages.py" line="318"/>
         <source>above what the device can measure</source>
         <translation>au-dessus de ce que l&apos;appareil peut mesurer</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="306"/>
+        <location filename="../messages.py" line="319"/>
         <source>below what the device can measure</source>
         <translation>en dessous de ce que l&apos;appareil peut mesurer</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="307"/>
+        <location filename="../messages.py" line="320"/>
         <source>unlikely value: check it</source>
         <translation>valeur peu vraisemblable : à vérifier</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="308"/>
+        <location filename="../messages.py" line="321"/>
         <source>value not yet stable</source>
         <translation>valeur pas encore stable</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="315"/>
+        <location filename="../messages.py" line="328"/>
         <source>.</source>
         <comment>decimal separator</comment>
         <translation>,</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="323"/>
+        <location filename="../messages.py" line="336"/>
         <source>{systolic}/{diastolic} mmHg</source>
         <translation>{systolic}/{diastolic} mmHg</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="332"/>
+        <location filename="../messages.py" line="345"/>
         <source>SpO2 {spo2} %</source>
         <translation>SpO2 {spo2} %</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="345"/>
+        <location filename="../messages.py" line="358"/>
         <source>mean {mean} mmHg</source>
         <translation>moyenne {mean} mmHg</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="349"/>
+        <location filename="../messages.py" line="362"/>
         <source>under the tongue</source>
         <translation>sous la langue</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="350"/>
+        <location filename="../messages.py" line="363"/>
         <source>under the arm</source>
         <translation>sous le bras</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="351"/>
+        <location filename="../messages.py" line="364"/>
         <source>rectal</source>
         <translation>rectale</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="361"/>
+        <location filename="../messages.py" line="374"/>
         <source>pulse {pulse}/min</source>
         <translation>pouls {pulse}/min</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="368"/>
+        <location filename="../messages.py" line="381"/>
         <source>Left ear</source>
         <translation>Oreille gauche</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="369"/>
+        <location filename="../messages.py" line="382"/>
         <source>Right ear</source>
         <translation>Oreille droite</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="371"/>
+        <location filename="../messages.py" line="384"/>
         <source>Other</source>
         <translation>Autre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="377"/>
+        <location filename="../messages.py" line="390"/>
         <source>Patient seated, back supported, feet flat, arm resting at heart level. Cuff on the bare upper arm, 2 cm above the elbow. No talking, no moving.</source>
         <translation>Patient assis, dos appuyé, pieds à plat, bras posé à hauteur du cœur. Brassard sur le bras nu, 2 cm au-dessus du coude. Ni parler, ni bouger.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="382"/>
+        <location filename="../messages.py" line="395"/>
         <source>The cuff is inflating. The patient stays still and silent.</source>
         <translation>Le brassard se gonfle. Le patient reste immobile et silencieux.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="385"/>
+        <location filename="../messages.py" line="398"/>
         <source>The cuff is deflating: almost done. The patient stays still.</source>
         <translation>Le brassard se dégonfle : c&apos;est presque fini. Le patient reste immobile.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="388"/>
-        <location filename="../messages.py" line="391"/>
+        <location filename="../messages.py" line="401"/>
+        <location filename="../messages.py" line="404"/>
         <source>Take the probe out of its holder and put a new cover on it.</source>
         <translation>Sortez la sonde de son support et mettez-lui un embout neuf.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="394"/>
+        <location filename="../messages.py" line="407"/>
         <source>Probe under the tongue, far back to one side. The patient keeps the mouth closed until the beep.</source>
         <translation>Sonde sous la langue, bien au fond sur le côté. Le patient garde la bouche fermée jusqu&apos;au bip.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="399"/>
-        <location filename="../messages.py" line="404"/>
+        <location filename="../messages.py" line="412"/>
+        <location filename="../messages.py" line="417"/>
         <source>Put the index or middle finger fully into the clip, nail up. The hand rests, warm and still.</source>
         <translation>Mettez l&apos;index ou le majeur bien au fond de la pince, ongle vers le haut. La main reste posée, au chaud et immobile.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="409"/>
+        <location filename="../messages.py" line="422"/>
         <source>Measuring: the hand stays still until the values settle.</source>
         <translation>Mesure en cours : la main reste immobile jusqu&apos;à ce que les valeurs se stabilisent.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="412"/>
+        <location filename="../messages.py" line="425"/>
         <source>The otoscope is starting...</source>
         <translation>L&apos;otoscope démarre…</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="413"/>
+        <location filename="../messages.py" line="426"/>
         <source>Gently pull the ear up and back, insert the tip, then capture each ear when the eardrum is sharp.</source>
         <translation>Tirez doucement l&apos;oreille vers le haut et l&apos;arrière, introduisez l&apos;embout, puis prenez la photo de chaque oreille quand le tympan est net.</translation>
     </message>
