@@ -263,3 +263,24 @@ async def test_unplugged_device_is_reported_and_found_again(tmp_path: Path, fami
         await served.stop()
     assert lost_after < 3.0, f"the loss was noticed after {lost_after:.1f} s"
     assert back_after < 5.0, f"the device was back after {back_after:.1f} s"
+
+
+@pytest.mark.asyncio
+async def test_a_device_unplugged_mid_measurement_is_said_plainly_and_kept(
+    make_core: Callable[[DevicesConfig], Core],
+) -> None:
+    core = make_core(simulated("oximeter=unplug"))
+    service = await at_measure_step(core)
+    await ready(core, "oximeter")
+    service.start("spo2")
+    await wait_until(lambda: (r := run(core)) is not None and r.phase != "running", 30)
+    failed = run(core)
+    assert failed is not None and failed.phase == "failed"
+    assert failed.error_code == "DEVICE_NOT_CONNECTED" and failed.error["device"] == "oximeter"
+    assert core.devices is not None
+    assert core.devices.serial["oximeter"].state.status is DeviceStatus.NOT_CONNECTED
+    session_id = core.session.current_session_id
+    assert session_id is not None
+    (row,) = core.repo.measurements(session_id)
+    assert row.status == "failed" and row.error is not None
+    assert row.error["code"] == "DEVICE_NOT_CONNECTED"
