@@ -117,17 +117,31 @@ class SerialLink(Link):
         return cls(port, url)
 
     def _read_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data = self._port.read(max(1, self._port.in_waiting))
-            except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
-                # TypeError/AttributeError: pyserial's socket handler after a concurrent close.
-                if not self._stop.is_set():
-                    logger.info("link %s: read failed: %s", self.name, exc)
-                self._deliver_close()
-                return
-            if data:
-                self._deliver(data)
+        try:
+            while not self._stop.is_set():
+                try:
+                    data = self._port.read(max(1, self._port.in_waiting))
+                except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
+                    # TypeError/AttributeError: pyserial's socket handler after a concurrent close.
+                    if not self._stop.is_set():
+                        logger.info("link %s: read failed: %s", self.name, exc)
+                    self._deliver_close()
+                    return
+                if data:
+                    self._deliver(data)
+        finally:
+            # Closed here, not on the event loop: pyserial's socket:// close sleeps 0.3 s.
+            self._close_port()
+
+    def _close_port(self) -> None:
+        # pyserial's socket:// handler leaves its socket open when shutdown() fails (the peer
+        # already reset the connection): close it ourselves (closing twice is harmless).
+        sock = getattr(self._port, "_socket", None)
+        with contextlib.suppress(Exception):
+            self._port.close()
+        if sock is not None:
+            with contextlib.suppress(Exception):
+                sock.close()
 
     def _deliver(self, data: bytes) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closing
@@ -148,17 +162,13 @@ class SerialLink(Link):
 
     async def close(self) -> None:
         self._stop.set()
-        # The reader wakes within its 50 ms read timeout; joining here is short and avoids an
-        # executor thread that would outlive the link.
-        self._thread.join(timeout=2.0)
-        # pyserial's socket:// handler leaves its socket open when shutdown() fails (the peer
-        # already reset the connection): close it ourselves (closing twice is harmless).
-        sock = getattr(self._port, "_socket", None)
-        with contextlib.suppress(Exception):
-            self._port.close()
-        if sock is not None:
-            with contextlib.suppress(Exception):
-                sock.close()
+        # The reader wakes within its 50 ms read timeout and closes the port; wait for it
+        # without blocking the loop (no executor thread that would outlive the link).
+        for _ in range(200):
+            if not self._thread.is_alive():
+                break
+            await asyncio.sleep(0.01)
+        self._thread.join(timeout=0.5)
 
 
 class MemoryLink(Link):
