@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -217,6 +218,8 @@ def _load_frontend() -> Frontend:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # OpenCV prints a warning per failed camera probe unless told otherwise (before cv2 loads).
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     parser = _build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
