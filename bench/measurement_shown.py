@@ -23,22 +23,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
 
+from bench.common import IDENTITY, PIN, add_bench_assistant
 from devices.simulators import suntech, suretemp
 from devices.thermometer import protocol as suretemp_protocol
-from kiosk.clock import SystemClock
 from kiosk.config import Config, DevicesConfig
 from kiosk.flow.triage import RED_FLAGS
-from kiosk.services.auth import hash_pin
 from kiosk.services.session import Snapshot
-from kiosk.storage import Repository, open_database
 from ui.app import KioskApp
 
-IDENTITY = {
-    "family_name": "Martin",
-    "given_names": "Jeanne",
-    "birth_date": "24/06/1942",
-    "sex": "female",
-}
 final_sent: list[float] = []  # perf_counter() when the device's final frame left it
 
 
@@ -87,9 +79,7 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     results: dict[str, list[float]] = {"blood_pressure": [], "temperature": []}
     with tempfile.TemporaryDirectory() as data:
-        opened = open_database(Path(data) / "kiosk.db", SystemClock())
-        assistant = Repository(opened.db, SystemClock()).add_assistant("Bench", hash_pin("1234"))
-        opened.close()
+        assistant = add_bench_assistant(Path(data))
         devices = DevicesConfig(
             simulate=True, simulation_speed=args.speed, otoscope="", room_camera=""
         )
@@ -140,7 +130,7 @@ def main() -> None:
                 kiosk.bridge.measure(lambda m: m.retake())
 
         kiosk.bridge.snapshot.connect(on_snapshot)
-        kiosk.bridge.command(lambda s: s.sign_in(assistant, "1234"))
+        kiosk.bridge.command(lambda s: s.sign_in(assistant, PIN))
         kiosk.bridge.command(lambda s: s.start_session())
         kiosk.bridge.command(lambda s: s.submit_identity(IDENTITY))
         kiosk.bridge.command(lambda s: s.record_consent(True))

@@ -26,20 +26,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from kiosk.clock import SystemClock
+from bench.common import IDENTITY, PIN, add_bench_assistant
 from kiosk.config import Config, DevicesConfig
 from kiosk.flow.triage import RED_FLAGS
-from kiosk.services.auth import hash_pin
 from kiosk.services.measurements import LiveUpdate
-from kiosk.storage import Repository, open_database
 from ui.app import KioskApp
-
-IDENTITY = {
-    "family_name": "Martin",
-    "given_names": "Jeanne",
-    "birth_date": "24/06/1942",
-    "sex": "female",
-}
 
 
 def cpu_seconds() -> float:
@@ -75,11 +66,7 @@ def main() -> None:
     window: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory() as data:
-            opened = open_database(Path(data) / "kiosk.db", SystemClock())
-            assistant = Repository(opened.db, SystemClock()).add_assistant(
-                "Bench", hash_pin("1234")
-            )
-            opened.close()
+            assistant = add_bench_assistant(Path(data))
             devices = DevicesConfig(
                 bp="",
                 thermometer="",
@@ -102,7 +89,7 @@ def main() -> None:
 
             kiosk.bridge.live.connect(on_live)
             for command in (
-                lambda s: s.sign_in(assistant, "1234"),
+                lambda s: s.sign_in(assistant, PIN),
                 lambda s: s.start_session(),
                 lambda s: s.submit_identity(IDENTITY),
                 lambda s: s.record_consent(True),

@@ -18,20 +18,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
 
-from kiosk.clock import SystemClock
+from bench.common import IDENTITY, PIN, add_bench_assistant
 from kiosk.config import Config
 from kiosk.flow import State
-from kiosk.services.auth import hash_pin
 from kiosk.services.session import Snapshot
-from kiosk.storage import Repository, open_database
 from ui.app import KioskApp
-
-IDENTITY = {
-    "family_name": "Martin",
-    "given_names": "Jeanne",
-    "birth_date": "24/06/1942",
-    "sex": "female",
-}
 
 
 def main() -> None:
@@ -40,9 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as data:
-        opened = open_database(Path(data) / "kiosk.db", SystemClock())
-        assistant = Repository(opened.db, SystemClock()).add_assistant("Bench", hash_pin("1234"))
-        opened.close()
+        assistant = add_bench_assistant(Path(data))
         kiosk = KioskApp(Config(data_dir=Path(data)), app)
         kiosk.window.show()
         timings: list[float] = []
@@ -71,7 +60,7 @@ def main() -> None:
                 kiosk.bridge.command(lambda s: s.go_back(State.TRIAGE))
 
         kiosk.bridge.snapshot.connect(on_snapshot)
-        kiosk.bridge.command(lambda s: s.sign_in(assistant, "1234"))
+        kiosk.bridge.command(lambda s: s.sign_in(assistant, PIN))
         kiosk.bridge.command(lambda s: s.start_session())
         kiosk.bridge.command(lambda s: s.submit_identity(IDENTITY))
         kiosk.bridge.wait_idle()
