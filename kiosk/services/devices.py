@@ -39,6 +39,7 @@ from devices.simulators.suntech import SuntechModel
 from devices.simulators.suretemp import SureTempModel
 from devices.thermometer import SureTempDriver
 from kiosk.config import DevicesConfig
+from kiosk.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -422,12 +423,19 @@ class Devices:
         if self.config.simulate:
             scenarios = parse_scenarios(self.config.simulation_scenarios)
             for family in FAMILIES:
-                served = await start_simulator(
-                    family,
-                    scenarios.get(family, "normal"),
-                    data_format=self.config.oximeter_format,
-                    speed=self.config.simulation_speed,
-                )
+                try:
+                    served = await start_simulator(
+                        family,
+                        scenarios.get(family, "normal"),
+                        data_format=self.config.oximeter_format,
+                        speed=self.config.simulation_speed,
+                    )
+                except ValueError as exc:  # an unknown scenario: say which, and the valid ones
+                    await self.stop()
+                    raise ConfigError(
+                        f"devices.simulation_scenarios: {exc}",
+                        {"key": "devices.simulation_scenarios"},
+                    ) from exc
                 self._simulators.append(served)
                 urls[family] = served.url
             sources = {"otoscope": "synthetic:otoscope", "room_camera": "synthetic:room"}

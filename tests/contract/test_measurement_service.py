@@ -17,10 +17,17 @@ import pytest_asyncio
 from devices.simulators.runner import Served
 from kiosk.config import Config, DevicesConfig
 from kiosk.core import Core
+from kiosk.errors import ConfigError
 from kiosk.flow import State
 from kiosk.flow.triage import RED_FLAGS
 from kiosk.services.auth import hash_pin
-from kiosk.services.devices import DeviceStatus, SerialDevice, make_driver, start_simulator
+from kiosk.services.devices import (
+    Devices,
+    DeviceStatus,
+    SerialDevice,
+    make_driver,
+    start_simulator,
+)
 from kiosk.services.measurements import MeasurementService, RunView
 
 PIN = "2468"
@@ -284,3 +291,12 @@ async def test_a_device_unplugged_mid_measurement_is_said_plainly_and_kept(
     (row,) = core.repo.measurements(session_id)
     assert row.status == "failed" and row.error is not None
     assert row.error["code"] == "DEVICE_NOT_CONNECTED"
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_simulator_scenario_is_a_plain_config_error() -> None:
+    devices = Devices(DevicesConfig(simulate=True, simulation_scenarios="thermometer=nonsense"))
+    with pytest.raises(ConfigError, match="nonsense") as caught:
+        await devices.start()
+    assert caught.value.params["key"] == "devices.simulation_scenarios"
+    assert devices.serial == {}  # nothing left running (the leak checks also say so)
