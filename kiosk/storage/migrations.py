@@ -140,6 +140,52 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "technicians, device calibration dates and events, hygiene checklist",
+        (
+            # Technicians are a separate role from assistants, with their own PIN attempts (the
+            # same lockout rules, counted apart so an assistant's mistakes never lock them out).
+            """CREATE TABLE technicians (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                pin_hash TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE technician_pin_attempts (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                at_epoch REAL NOT NULL,
+                technician_id INTEGER REFERENCES technicians(id),
+                ok INTEGER NOT NULL
+            )""",
+            """CREATE TABLE device_calibrations (
+                family TEXT PRIMARY KEY,
+                due_date TEXT NOT NULL,
+                set_by INTEGER REFERENCES technicians(id),
+                set_at TEXT NOT NULL
+            )""",
+            # What happened to each device: lost, back, a failed measurement (with its code).
+            """CREATE TABLE device_events (
+                id INTEGER PRIMARY KEY,
+                family TEXT NOT NULL,
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                code TEXT,
+                detail TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX device_events_family ON device_events(family)",
+            """CREATE TABLE hygiene_checks (
+                id INTEGER PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES sessions(id),
+                item TEXT NOT NULL,
+                done_at TEXT NOT NULL,
+                done_by INTEGER REFERENCES assistants(id),
+                UNIQUE (session_id, item)
+            )""",
+        ),
+    ),
 )
 
 

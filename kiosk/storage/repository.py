@@ -93,6 +93,31 @@ class DeviceCheckRow:
 
 
 @dataclass(frozen=True)
+class CalibrationRow:
+    family: str
+    due_date: str  # ISO date
+    set_by: int | None
+    set_at: str
+
+
+@dataclass(frozen=True)
+class DeviceEventRow:
+    id: int
+    family: str
+    at: str
+    kind: str  # lost | back | measurement_failed | self_test_failed ...
+    code: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HygieneRow:
+    item: str
+    done_at: str
+    done_by: int | None
+
+
+@dataclass(frozen=True)
 class AuditRow:
     id: int
     at: str
@@ -505,3 +530,132 @@ class Repository:
             )
             for r in self.db.table("device_checks").rows_where(where, args, order_by="id")
         ]
+
+    # -- technicians -----------------------------------------------------------------------------
+    def add_technician(self, name: str, pin_hash: str) -> int:
+        table = self.db.table("technicians")
+        table.insert({"name": name, "pin_hash": pin_hash, "disabled": 0, "created_at": self._now()})
+        technician_id = _row_id(table.last_pk)
+        self.audit("system", "technician_added", detail={"technician_id": technician_id})
+        return technician_id
+
+    def technicians(self, include_disabled: bool = True) -> list[AssistantRow]:
+        where = None if include_disabled else "disabled = 0"
+        return [
+            AssistantRow(r["id"], r["name"], r["pin_hash"], bool(r["disabled"]))
+            for r in self.db.table("technicians").rows_where(where, order_by="name")
+        ]
+
+    def technician(self, technician_id: int) -> AssistantRow | None:
+        rows = list(self.db.table("technicians").rows_where("id = ?", [technician_id]))
+        if not rows:
+            return None
+        r = rows[0]
+        return AssistantRow(r["id"], r["name"], r["pin_hash"], bool(r["disabled"]))
+
+    def technician_by_name(self, name: str) -> AssistantRow | None:
+        rows = list(self.db.table("technicians").rows_where("name = ? COLLATE NOCASE", [name]))
+        if not rows:
+            return None
+        r = rows[0]
+        return AssistantRow(r["id"], r["name"], r["pin_hash"], bool(r["disabled"]))
+
+    def set_technician_disabled(self, technician_id: int, disabled: bool) -> None:
+        self.db.table("technicians").update(technician_id, {"disabled": int(disabled)})
+        self.audit(
+            "system",
+            "technician_disabled" if disabled else "technician_enabled",
+            detail={"technician_id": technician_id},
+        )
+
+    def record_technician_pin_attempt(self, technician_id: int | None, ok: bool) -> None:
+        now = self.clock.now()
+        self.db.table("technician_pin_attempts").insert(
+            {
+                "at": now.isoformat(),
+                "at_epoch": now.timestamp(),
+                "technician_id": technician_id,
+                "ok": int(ok),
+            }
+        )
+        self.audit(
+            f"technician:{technician_id}" if technician_id else "unknown",
+            "technician_sign_in" if ok else "technician_sign_in_failed",
+        )
+
+    def recent_technician_pin_attempts(self, limit: int) -> list[tuple[float, bool]]:
+        """(time, ok) of the latest attempts, newest first."""
+        rows = self.db.execute(
+            "SELECT at_epoch, ok FROM technician_pin_attempts ORDER BY id DESC LIMIT ?", [limit]
+        ).fetchall()
+        return [(float(at), bool(ok)) for at, ok in rows]
+
+    # -- device calibration and history ----------------------------------------------------------
+    def set_calibration_due(self, family: str, due_date: str, by: int | None) -> None:
+        self.db.table("device_calibrations").upsert(
+            {"family": family, "due_date": due_date, "set_by": by, "set_at": self._now()},
+            pk="family",
+        )
+
+    def calibrations(self) -> dict[str, CalibrationRow]:
+        return {
+            r["family"]: CalibrationRow(r["family"], r["due_date"], r["set_by"], r["set_at"])
+            for r in self.db.table("device_calibrations").rows
+        }
+
+    def add_device_event(
+        self,
+        family: str,
+        kind: str,
+        code: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        table = self.db.table("device_events")
+        table.insert(
+            {
+                "family": family,
+                "at": self._now(),
+                "kind": kind,
+                "code": code,
+                "detail": json.dumps(dict(detail or {}), sort_keys=True, default=str),
+            }
+        )
+        return _row_id(table.last_pk)
+
+    def device_events(self, family: str | None = None, limit: int = 200) -> list[DeviceEventRow]:
+        """Newest first."""
+        where, args = ("family = ?", [family]) if family else (None, [])
+        return [
+            DeviceEventRow(
+                r["id"], r["family"], r["at"], r["kind"], r["code"], json.loads(r["detail"])
+            )
+            for r in self.db.table("device_events").rows_where(
+                where, args, order_by="id DESC", limit=limit
+            )
+        ]
+
+    # -- hygiene between patients ----------------------------------------------------------------
+    def check_hygiene_item(self, session_id: str, item: str, by: int | None) -> None:
+        """Confirm one item of the cleaning checklist (confirming twice keeps the first time)."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO hygiene_checks (session_id, item, done_at, done_by) "
+            "VALUES (?, ?, ?, ?)",
+            [session_id, item, self._now(), by],
+        )
+
+    def hygiene_checks(self, session_id: str) -> list[HygieneRow]:
+        return [
+            HygieneRow(r["item"], r["done_at"], r["done_by"])
+            for r in self.db.table("hygiene_checks").rows_where(
+                "session_id = ?", [session_id], order_by="id"
+            )
+        ]
+
+    def hygiene_log(self, limit: int = 200) -> list[tuple[str, str, str, int | None]]:
+        """(session, item, done_at, done_by), newest first: what the technician reviews."""
+        rows = self.db.execute(
+            "SELECT session_id, item, done_at, done_by FROM hygiene_checks ORDER BY id DESC "
+            "LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [(str(a), str(b), str(c), d) for a, b, c, d in rows]
