@@ -1,5 +1,5 @@
-"""The ``kiosk`` command: ``run``, ``assistant``, ``simulate``, ``measure``, ``selftest``,
-``devices``, ``--version``.
+"""The ``kiosk`` command: ``run``, ``assistant``, ``technician``, ``simulate``, ``measure``,
+``selftest``, ``devices``, ``support-bundle``, ``--version``.
 
 Errors are one plain line on stderr and a non-zero exit status, never a traceback.
 """
@@ -20,7 +20,14 @@ from typing import Any, Protocol
 from kiosk import __version__
 from kiosk.clock import SystemClock
 from kiosk.config import Config, load_config
-from kiosk.errors import AssistantExists, AssistantNotFound, KioskError
+from kiosk.errors import (
+    AssistantExists,
+    AssistantNotFound,
+    KioskError,
+    TechnicianExists,
+    TechnicianNotFound,
+)
+from kiosk.logs import install_file_log
 from kiosk.services.auth import check_pin_format, hash_pin
 from kiosk.storage import Repository, open_database
 
@@ -112,6 +119,22 @@ def _build_parser() -> argparse.ArgumentParser:
     disable.add_argument("name")
     enable = actions.add_parser("enable", help="let a disabled assistant sign in again")
     enable.add_argument("name")
+
+    technician = commands.add_parser("technician", help="manage technicians (device panel PIN)")
+    tech_actions = technician.add_subparsers(dest="action", metavar="ACTION")
+    tech_add = tech_actions.add_parser("add", help="add a technician (asks for the PIN twice)")
+    tech_add.add_argument("name")
+    tech_actions.add_parser("list", help="list technicians")
+    tech_disable = tech_actions.add_parser("disable", help="stop a technician from signing in")
+    tech_disable.add_argument("name")
+    tech_enable = tech_actions.add_parser("enable", help="let a disabled technician sign in again")
+    tech_enable.add_argument("name")
+
+    bundle = commands.add_parser(
+        "support-bundle",
+        help="write a zip for support: versions, settings without secrets, logs, device history",
+    )
+    bundle.add_argument("file", type=Path, help="the zip to write")
     return parser
 
 
@@ -191,7 +214,47 @@ def _assistant_command(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _technician_command(args: argparse.Namespace, config: Config) -> int:
+    if args.action is None:
+        raise CliError("say what to do: kiosk technician add|list|disable|enable")
+    repo, opened = _repository(config)
+    try:
+        if args.action == "add":
+            name = _valid_name(args.name)
+            if repo.technician_by_name(name) is not None:
+                raise TechnicianExists(f"a technician named '{name}' already exists")
+            pin = _read_pin_twice()
+            repo.add_technician(name, hash_pin(pin))
+            print(f"technician '{name}' added")
+        elif args.action == "list":
+            for row in repo.technicians():
+                print(f"{row.name}\t{'disabled' if row.disabled else 'active'}")
+        else:
+            found = repo.technician_by_name(args.name)
+            if found is None:
+                raise TechnicianNotFound(f"no technician named '{args.name}'")
+            repo.set_technician_disabled(found.id, args.action == "disable")
+            print(f"technician '{found.name}' {args.action}d")
+    finally:
+        opened.close()
+    return 0
+
+
+def _support_bundle_command(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.services.support import write_support_bundle
+
+    repo, opened = _repository(config)
+    try:
+        path = write_support_bundle(args.file, config, repo)
+        repo.audit("cli", "support_bundle_written", detail={"path": str(path)})
+    finally:
+        opened.close()
+    print(f"support bundle written: {path}")
+    return 0
+
+
 def _run_command(args: argparse.Namespace, config: Config) -> int:
+    install_file_log(config.data_dir)  # read back by the support bundle
     if args.demo:
         repo, opened = _repository(config)
         try:
@@ -233,6 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _config(args)
         if args.command == "assistant":
             return _assistant_command(args, config)
+        if args.command == "technician":
+            return _technician_command(args, config)
+        if args.command == "support-bundle":
+            return _support_bundle_command(args, config)
         if args.command in ("simulate", "measure", "selftest", "devices"):
             from kiosk import device_commands  # the drivers load only when a device command runs
 

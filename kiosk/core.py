@@ -19,6 +19,7 @@ from kiosk.config import Config
 from kiosk.services.devices import Devices
 from kiosk.services.measurements import MeasurementService
 from kiosk.services.session import Notice, SessionService
+from kiosk.services.technician import TechnicianService
 from kiosk.storage import OpenedDatabase, Repository, open_database
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Core:
         self._session: SessionService | None = None
         self.devices: Devices | None = None
         self.measurements: MeasurementService | None = None
+        self.technician: TechnicianService | None = None
 
     @property
     def session(self) -> SessionService:
@@ -56,10 +58,18 @@ class Core:
         self.devices = Devices(self.config.devices)
         self.measurements = MeasurementService(self.devices, self._session)
         self._session.measurements = self.measurements
+        self.technician = TechnicianService(
+            repo, self.config, self.clock, self.devices, self._session
+        )
+        self.devices.subscribe_events(self.technician.device_event)
+        await self.technician.start()  # out-of-service marks before the first screen
         await self.devices.start()
         await self._session.start(notice)
 
     async def stop(self) -> None:
+        if self.technician is not None:
+            await self.technician.stop()
+            self.technician = None
         if self.measurements is not None:
             await self.measurements.shutdown()
         if self.devices is not None:

@@ -12,12 +12,14 @@ import sys
 from collections.abc import Callable
 
 from devices.errors import DeviceError
+from kiosk.clock import SystemClock
 from kiosk.config import Config
 from kiosk.services.devices import (
     CAMERAS,
     DEVICE_NAMES,
     FAMILIES,
     MEASUREMENTS,
+    CheckOutcome,
     describe_error,
     list_cameras,
     list_serial_ports,
@@ -26,6 +28,7 @@ from kiosk.services.devices import (
     start_simulator,
     take_measurement,
 )
+from kiosk.storage import Repository, open_database
 
 
 def simulate(args: argparse.Namespace, config: Config) -> int:
@@ -89,6 +92,8 @@ def selftest(args: argparse.Namespace, config: Config) -> int:
             print(f"{DEVICE_NAMES.get(name, name)}: testing...", flush=True)
 
     outcomes = asyncio.run(run_self_tests(config.devices, started, args.devices or None))
+    if not config.devices.simulate:  # simulated verdicts say nothing of the cabin's devices
+        _store_outcomes(config, outcomes)
     for outcome in outcomes:
         if args.json:
             print(json.dumps(outcome.to_json(), ensure_ascii=False, default=str), flush=True)
@@ -104,6 +109,21 @@ def selftest(args: argparse.Namespace, config: Config) -> int:
         print("kiosk: no device is configured", file=sys.stderr)
         return 1
     return 0 if all(outcome.ok for outcome in outcomes) else 1
+
+
+def _store_outcomes(config: Config, outcomes: list[CheckOutcome]) -> None:
+    """Keep the verdicts: the technician's panel shows them, and a failure marks the device out
+    of service until it passes again."""
+    from kiosk.services.technician import record_outcome
+
+    clock = SystemClock()
+    opened = open_database(config.database_path, clock)
+    try:
+        repo = Repository(opened.db, clock)
+        for outcome in outcomes:
+            record_outcome(repo, outcome, "cli")
+    finally:
+        opened.close()
 
 
 def devices(args: argparse.Namespace, config: Config) -> int:

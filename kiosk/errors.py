@@ -63,6 +63,14 @@ class AssistantNotFound(AuthError):
     code = "ASSISTANT_NOT_FOUND"
 
 
+class TechnicianExists(AuthError):
+    code = "TECHNICIAN_EXISTS"
+
+
+class TechnicianNotFound(AuthError):
+    code = "TECHNICIAN_NOT_FOUND"
+
+
 class InvalidPin(AuthError):
     code = "PIN_FORMAT"
 
@@ -73,3 +81,4 @@ SCREEN_LOCKED = "SCREEN_LOCKED"
 DATABASE_RECOVERED = "DATABASE_RECOVERED"
 SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
 STORAGE_FAILED = "STORAGE_FAILED"
+BUNDLE_FAILED = "BUNDLE_FAILED"  # the support bundle could not be written

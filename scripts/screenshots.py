@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.clock import SystemClock
 from kiosk.config import Config, DevicesConfig, SessionConfig, UiConfig
-from kiosk.flow import State
+from kiosk.flow import HYGIENE_ITEMS, State
 from kiosk.services.auth import hash_pin
 from kiosk.services.session import SessionService
 from kiosk.storage import Repository, open_database
@@ -174,10 +174,21 @@ def main() -> int:
                 s.submit_triage("", "", dict(no_flags, chest_pain=True)),
             ),
         )
+        # After every patient, the cabin is cleaned: the checklist, half done.
+        shot(
+            "18-hygiene",
+            lambda s: (
+                s.close_session(State.REFERRED),
+                s.check_hygiene("cuff"),
+                s.check_hygiene("probe_cover"),
+                s.check_hygiene("oximeter_clip"),
+            ),
+        )
         shot(
             "10-consent-refused",
             lambda s: (
-                s.close_session(State.REFERRED),
+                *(s.check_hygiene(item) for item in HYGIENE_ITEMS),
+                s.finish_hygiene(),
                 s.start_session(),
                 s.submit_identity(PATIENT),
                 s.record_consent(False),
@@ -186,6 +197,8 @@ def main() -> int:
         kiosk.bridge.command(
             lambda s: (
                 s.close_session(State.ABANDONED),
+                *(s.check_hygiene(item) for item in HYGIENE_ITEMS),
+                s.finish_hygiene(),
                 s.start_session(),
                 s.submit_identity(PATIENT),
             )

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from kiosk.core import CoreThread
 from kiosk.services.measurements import LiveUpdate, MeasurementService
 from kiosk.services.session import SessionService, Snapshot
+from kiosk.services.technician import TechnicianService, TechnicianSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +29,16 @@ TOUCH_INTERVAL_S = 0.5
 class Bridge(QObject):
     snapshot = Signal(object)  # Snapshot, on the Qt thread
     live = Signal(object)  # LiveUpdate: cuff pressure, probe temperature, pleth, preview frames
+    technician_snapshot = Signal(object)  # TechnicianSnapshot, on the Qt thread
 
     def __init__(self, core_thread: CoreThread) -> None:
         super().__init__()
         self._core = core_thread
         self._last_touch = 0.0
         self.last: Snapshot | None = None
+        self.last_technician: TechnicianSnapshot | None = None
         self.snapshot.connect(self._remember)
+        self.technician_snapshot.connect(self._remember_technician)
         self.live.connect(self._delivered)
         self._preview_in_flight = False  # a preview frame queued and not yet shown
         self._pending: set[concurrent.futures.Future[Any]] = set()
@@ -49,9 +53,17 @@ class Bridge(QObject):
             session.publish()
 
         self.command(subscribe)
+        self.technician(self._subscribe_technician)
+
+    def _subscribe_technician(self, service: TechnicianService) -> None:
+        service.subscribe(self.technician_snapshot.emit)  # queued to Qt, like snapshots
+        service.publish()
 
     def _remember(self, snap: Snapshot) -> None:
         self.last = snap
+
+    def _remember_technician(self, snap: TechnicianSnapshot) -> None:
+        self.last_technician = snap
 
     def _live(self, update: LiveUpdate) -> None:
         if update.kind == "preview":
@@ -89,6 +101,17 @@ class Bridge(QObject):
 
         self.command(on_service)
 
+    def technician(self, action: Callable[[TechnicianService], object]) -> None:
+        """Run ``action(technician_service)`` on the core loop (it may be a coroutine)."""
+        core = self._core.core
+
+        def on_service(session: SessionService) -> object:
+            if core.technician is None:
+                return None
+            return action(core.technician)
+
+        self.command(on_service)
+
     def _done(self, future: concurrent.futures.Future[Any]) -> None:
         self._pending.discard(future)
         if future.cancelled():
@@ -102,6 +125,7 @@ class Bridge(QObject):
         if now - self._last_touch >= TOUCH_INTERVAL_S:
             self._last_touch = now
             self.command(lambda s: s.touch())
+            self.technician(lambda t: t.touch())
 
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait until every command sent has run (tests, shutdown)."""

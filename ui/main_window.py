@@ -16,9 +16,11 @@ from ui.screens.base import Screen
 from ui.screens.consent import ConsentScreen
 from ui.screens.endings import AbandonedScreen, PlaceholderScreen, ReferredScreen
 from ui.screens.home import HomeScreen
+from ui.screens.hygiene import HygieneScreen
 from ui.screens.identify import IdentifyScreen
 from ui.screens.measure import MeasureScreen
 from ui.screens.signin import SignInScreen
+from ui.screens.technician import TechnicianScreen, TechnicianSignInScreen
 from ui.screens.triage import TriageScreen
 from ui.widgets.touch import big_button, label
 
@@ -94,6 +96,8 @@ class MainWindow(QMainWindow):
         self.signin = SignInScreen(bridge)
         self.home = HomeScreen(bridge)
         self.placeholder = PlaceholderScreen(bridge)
+        self.technician_signin = TechnicianSignInScreen(bridge)
+        self.technician = TechnicianScreen(bridge)
         self.by_state: dict[State, Screen] = {
             State.IDENTIFY: IdentifyScreen(bridge),
             State.CONSENT: ConsentScreen(bridge),
@@ -101,8 +105,11 @@ class MainWindow(QMainWindow):
             State.MEASURE: MeasureScreen(bridge),
             State.REFERRED: ReferredScreen(bridge),
             State.ABANDONED: AbandonedScreen(bridge),
+            State.HYGIENE: HygieneScreen(bridge),
         }
         for screen in (self.signin, self.home, self.placeholder, *self.by_state.values()):
+            self.stack.addWidget(screen)
+        for screen in (self.technician_signin, self.technician):  # after: sign-in shows first
             self.stack.addWidget(screen)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -113,10 +120,22 @@ class MainWindow(QMainWindow):
         self._shown: tuple[int, str | None, State | None] | None = None
         self.resize(config.ui.width, config.ui.height)
         bridge.snapshot.connect(self.show_snapshot)
+        bridge.technician_snapshot.connect(self._show_technician)
         self._retranslate()
 
     # -- rendering ---------------------------------------------------------------------------
+    def _show_technician(self, _snap: object) -> None:
+        if self.bridge.last is not None:
+            self.show_snapshot(self.bridge.last)
+
     def screen_for(self, snap: Snapshot) -> Screen:
+        tech = self.bridge.last_technician
+        if tech is not None and snap.session is None and snap.assistant is None:
+            # Technician mode: only from the sign-in screen, never over a patient's session.
+            if tech.technician is not None:
+                return self.technician
+            if tech.signing_in:
+                return self.technician_signin
         if snap.session is not None:
             return self.by_state.get(snap.session.state, self.placeholder)
         return self.home if snap.assistant is not None else self.signin
@@ -126,8 +145,10 @@ class MainWindow(QMainWindow):
         session_id = snap.session.id if snap.session else None
         state = snap.session.state if snap.session else None
         key = (self.stack.indexOf(screen), session_id, state)
-        if session_id is None and self.translations.language != self.default_language:
-            # The next patient starts in the cabin's language, not the previous patient's.
+        leaving = session_id is None or not screen.patient_facing
+        if leaving and self.translations.language != self.default_language:
+            # The next patient starts in the cabin's language, not the previous patient's (and
+            # the assistant's screens after the patient, such as cleaning, are in it too).
             self.translations.switch(self.default_language)
         if key != self._shown:
             self._shown = key

@@ -83,11 +83,38 @@ def notice(code: str, params: Mapping[str, object]) -> str:
             "The picture could not be saved. Please capture it again; if it happens again, call "
             "your technician.",
         ),
+        "BUNDLE_FAILED": translate(
+            "Messages", "The support bundle could not be written ({path}). Is the disk full?"
+        ),
     }
+    guards = {
+        "cabin_clean": translate(
+            "Messages",
+            "The cabin has not been cleaned since the last patient: finish the cleaning first.",
+        ),
+        "checklist_done": translate(
+            "Messages", "Confirm every item of the cleaning checklist first."
+        ),
+    }
+    if code == "GUARD_REFUSED" and str(params.get("guard")) in guards:
+        return guards[str(params["guard"])]
     text = texts.get(
         code, translate("Messages", "Something went wrong ({code}).").replace("{code}", code)
     )
     return _fill(text, params)
+
+
+def hygiene_item(code: str) -> str:
+    """What is cleaned between two patients (kiosk.flow.HYGIENE_ITEMS)."""
+    names = {
+        "cuff": translate("Messages", "Blood pressure cuff"),
+        "probe_cover": translate("Messages", "Thermometer probe cover"),
+        "oximeter_clip": translate("Messages", "Oximeter clip"),
+        "speculum": translate("Messages", "Otoscope speculum"),
+        "screen": translate("Messages", "Screen"),
+        "seat": translate("Messages", "Seat"),
+    }
+    return names.get(code, code)
 
 
 def state_name(state: State) -> str:
@@ -430,6 +457,54 @@ def measure_step(kind: str, step: str) -> str:
         ),
     }
     return texts.get((kind, step)) or texts.get((kind, "starting"), "")
+
+
+# -- technician mode and device service ----------------------------------------------------------
+def short_date(iso: str) -> str:
+    """``DD/MM`` from an ISO date."""
+    return f"{iso[8:10]}/{iso[5:7]}" if len(iso) >= 10 else iso
+
+
+def long_date(iso: str) -> str:
+    """``DD/MM/YYYY`` from an ISO date (or time)."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}" if len(iso) >= 10 else iso
+
+
+def device_service(service: str, reason: str | None, due: str | None) -> str:
+    """What the assistant's menu says of a device's service state ('' when it is usable)."""
+    if service == "out_of_service":
+        if reason == "calibration_overdue":
+            return translate(
+                "Messages", "out of service: calibration overdue since {date}. Call a technician."
+            ).replace("{date}", short_date(due or ""))
+        return translate("Messages", "out of service: its self-test failed. Call a technician.")
+    if service == "calibration_soon":
+        return translate("Messages", "calibration due on {date}").replace(
+            "{date}", short_date(due or "")
+        )
+    return ""
+
+
+def self_test_verdict(ok: bool) -> str:
+    return translate("Messages", "PASSED") if ok else translate("Messages", "FAILED")
+
+
+def self_test_step(step: str) -> str:
+    words = {
+        "waiting": translate("Messages", "waiting for its test..."),
+        "running": translate("Messages", "testing..."),
+    }
+    return words.get(step, step)
+
+
+def device_event(kind: str) -> str:
+    words = {
+        "lost": translate("Messages", "disconnected"),
+        "back": translate("Messages", "reconnected"),
+        "measurement_failed": translate("Messages", "measurement failed"),
+        "self_test_failed": translate("Messages", "self-test failed"),
+    }
+    return words.get(kind, kind)
 
 
 def _fill(text: str, params: Mapping[str, object]) -> str:

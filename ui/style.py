@@ -45,6 +45,10 @@ QLabel#measure_error {{ font-size: 30px; font-weight: 600; color: #b00020; }}
 QLabel#measure_instruction {{ font-size: 25px; }}
 QLabel#warning {{ font-size: 24px; font-weight: 600; color: #8a4b00; }}
 QFrame#still_card {{ background: #ffffff; border: 2px solid #d0d7e2; border-radius: 10px; }}
+QPushButton[role="check"] {{ text-align: left; padding-left: 28px; }}
+QPushButton[role="check"][done="true"] {{
+    background: #e3f4e8; border: 3px solid #1b7a3a; color: #14532d; font-weight: 600;
+}}
 QFrame#overlay {{ background: rgba(10, 20, 40, 200); }}
 QFrame#dialog {{ background: #ffffff; border-radius: 18px; }}
 """

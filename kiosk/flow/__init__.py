@@ -19,11 +19,14 @@ from kiosk.flow.events import (
     SubmitIdentity,
     SubmitTriage,
 )
+from kiosk.flow.hygiene import CLEANING_DUE_STATES, HYGIENE_ITEMS
 from kiosk.flow.machine import Decision, Facts, accepted_events, decide
 from kiosk.flow.states import PATIENT_STATES, State
 from kiosk.flow.timeouts import IdlePhase, IdlePolicy, idle_phase
 
 __all__ = [
+    "CLEANING_DUE_STATES",
+    "HYGIENE_ITEMS",
     "PATIENT_STATES",
     "CallCancelled",
     "CallDoctor",

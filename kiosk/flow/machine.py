@@ -43,6 +43,8 @@ class Facts:
     signed_in: bool = False
     patient_identified: bool = False
     consent_given: bool = False
+    cabin_clean: bool = False  # no session anywhere waits for the cleaning checklist
+    checklist_done: bool = False  # every item of this session's cleaning checklist is confirmed
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,10 @@ def _start(state: State, event: Event, facts: Facts) -> Decision:
     if not facts.signed_in:
         raise GuardRefused(
             "an assistant must be signed in to start a session", {"guard": "signed_in"}
+        )
+    if not facts.cabin_clean:
+        raise GuardRefused(
+            "the cabin must be cleaned after the last patient first", {"guard": "cabin_clean"}
         )
     return Decision(state, State.IDENTIFY, "session started")
 
@@ -133,10 +139,20 @@ def _cancel(state: State, event: Event, facts: Facts) -> Decision:
     return Decision(state, State.ABANDONED, f"cancelled ({event.reason})")
 
 
+def _hygiene_done(state: State, event: Event, facts: Facts) -> Decision:
+    if not facts.checklist_done:
+        raise GuardRefused(
+            "every item of the cleaning checklist must be confirmed", {"guard": "checklist_done"}
+        )
+    return Decision(state, State.IDLE, "cabin cleaned", close=True)
+
+
 def _idle(state: State, event: Event, facts: Facts) -> Decision:
     if state in (State.REFERRED, State.ABANDONED):
-        # Nothing left to resume: the ending is recorded, close it and clear the screen.
-        return Decision(state, State.IDLE, "idle timeout on an ending screen", close=True)
+        # The ending is recorded; the patient data leaves the screen, the cleaning is still owed.
+        return Decision(
+            state, State.HYGIENE, "idle timeout on an ending screen: cleaning parked", park=True
+        )
     return Decision(state, state, "idle timeout: session parked", park=True)
 
 
@@ -152,16 +168,17 @@ _TABLE: dict[tuple[State, type[Event]], Handler] = {
     (State.WAITING_FOR_DOCTOR, DoctorJoined): _to(State.IN_CALL, "doctor joined"),
     (State.IN_CALL, CallEnded): _to(State.REPORT, "call ended"),
     (State.REPORT, ReportDelivered): _to(State.HYGIENE, "report handed to the patient"),
-    (State.HYGIENE, HygieneDone): _to(State.IDLE, "cabin cleaned", close=True),
-    (State.REFERRED, Close): _to(State.IDLE, "referral acknowledged", close=True),
-    (State.ABANDONED, Close): _to(State.IDLE, "session closed", close=True),
+    (State.HYGIENE, HygieneDone): _hygiene_done,
+    # The patient sat in the cabin: every ending goes through the cleaning checklist.
+    (State.REFERRED, Close): _to(State.HYGIENE, "referral acknowledged"),
+    (State.ABANDONED, Close): _to(State.HYGIENE, "session ended"),
 }
 _TABLE.update({(state, GoBack): _back for state in _BACK})
 _TABLE.update({(state, Cancel): _cancel for state in _CANCELLABLE})
 _TABLE.update(
     {
         (state, IdleTimeout): _idle
-        for state in _CANCELLABLE | {State.REPORT, State.REFERRED, State.ABANDONED}
+        for state in _CANCELLABLE | {State.REPORT, State.REFERRED, State.ABANDONED, State.HYGIENE}
     }
 )
 

@@ -17,7 +17,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -211,9 +211,28 @@ class DeviceState:
     status: DeviceStatus
     model: str | None = None
     problem: str | None = None  # why it is not connected, in plain English (technician, logs)
+    # Set by the technician service from the stored self-tests and calibration dates.
+    service: str = "ok"  # ok | calibration_soon | out_of_service
+    service_reason: str | None = None  # self_test_failed | calibration_overdue | calibration_due
+    calibration_due: str | None = None  # ISO date
+
+
+# What makes a device usable, apart from its connection (see ``Devices.set_service``).
+SERVICE_OK = "ok"
+SERVICE_CALIBRATION_SOON = "calibration_soon"
+SERVICE_OUT = "out_of_service"
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    service: str = SERVICE_OK
+    reason: str | None = None
+    calibration_due: str | None = None
 
 
 StateListener = Callable[[DeviceState], None]
+# (device, "lost" | "back", detail): a device that was connected went away, or came back.
+EventListener = Callable[[str, str, dict[str, object]], None]
 
 
 class SerialDevice:
@@ -409,13 +428,55 @@ class Devices:
         self.cameras: dict[str, CameraDevice] = {}
         self._simulators: list[Served] = []
         self._listeners: list[StateListener] = []
+        self._event_listeners: list[EventListener] = []
+        self._service: dict[str, ServiceState] = {}
+        self._connected: dict[str, bool] = {}  # was the device seen connected (lost / back)
 
     def subscribe(self, listener: StateListener) -> None:
         self._listeners.append(listener)
 
+    def subscribe_events(self, listener: EventListener) -> None:
+        """Be told when a device that was connected is lost, and when it comes back."""
+        self._event_listeners.append(listener)
+
     def _changed(self, state: DeviceState) -> None:
+        connected = state.status in (DeviceStatus.READY, DeviceStatus.IN_USE)
+        was = self._connected.get(state.family)
+        if state.status is not DeviceStatus.CONNECTING:
+            self._connected[state.family] = connected
+        kind = None
+        if was is True and state.status is DeviceStatus.NOT_CONNECTED:
+            kind = "lost"
+        elif was is False and connected:
+            kind = "back"
+        if kind is not None:
+            detail: dict[str, object] = {"problem": state.problem} if state.problem else {}
+            for on_event in self._event_listeners:
+                on_event(state.family, kind, detail)
+        state = self._with_service(state)
         for listener in self._listeners:
             listener(state)
+
+    def _with_service(self, state: DeviceState) -> DeviceState:
+        service = self._service.get(state.family)
+        if service is None:
+            return state
+        return replace(
+            state,
+            service=service.service,
+            service_reason=service.reason,
+            calibration_due=service.calibration_due,
+        )
+
+    def set_service(self, services: dict[str, ServiceState]) -> bool:
+        """Mark devices usable, due for calibration or out of service; True when it changed."""
+        if services == self._service:
+            return False
+        self._service = dict(services)
+        return True
+
+    def service(self, family: str) -> ServiceState:
+        return self._service.get(family, ServiceState())
 
     async def start(self) -> None:
         urls = {f: str(getattr(self.config, f)) for f in FAMILIES}
@@ -479,7 +540,53 @@ class Devices:
         for name in CAMERAS:
             camera = self.cameras.get(name)
             out.append(camera.state if camera else DeviceState(name, DeviceStatus.NOT_INSTALLED))
-        return tuple(out)
+        return tuple(self._with_service(state) for state in out)
+
+    def state(self, name: str) -> DeviceState:
+        for state in self.states():
+            if state.family == name:
+                return state
+        raise KeyError(name)
+
+    def identity(self, name: str) -> DeviceIdentity | None:
+        """The identity of a device as last read from it (serial) or its open camera."""
+        if name in self.serial:
+            identity = self.serial[name].identity
+            if identity is not None:
+                return replace(identity, port=identity.port or self.serial[name].url)
+            return None
+        camera = self.cameras.get(name)
+        if camera is not None and camera.camera is not None:
+            return camera.camera.identity()
+        return None
+
+    def port(self, name: str) -> str | None:
+        if name in self.serial:
+            return self.serial[name].url
+        if name in self.cameras:
+            return self.cameras[name].source
+        return None
+
+    async def self_test(self, name: str) -> CheckOutcome:
+        """Self-test one device the kiosk holds, through its open driver (never opened twice)."""
+        device = self.serial.get(name)
+        if device is not None:
+            try:
+                result, identity = await device.self_test()
+            except DeviceError as exc:
+                return CheckOutcome(
+                    name, False, describe_error(exc), device.identity, {"error": exc.code}
+                )
+            return CheckOutcome(name, result.ok, result.summary, identity, dict(result.details))
+        camera = self.cameras.get(name)
+        if camera is None:
+            return CheckOutcome(name, False, f"{DEVICE_NAMES[name]}: not installed", None, {})
+        if camera.camera is not None:  # open for a screen: test the running capture
+            loop = asyncio.get_running_loop()
+            running = camera.camera
+            result = await loop.run_in_executor(None, running.self_test)
+            return CheckOutcome(name, result.ok, result.summary, running.identity(), result.details)
+        return await self_test_camera(name, camera.source)
 
 
 # -- self-tests (kiosk selftest; the technician's screen later) --------------------------------

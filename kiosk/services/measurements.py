@@ -23,6 +23,7 @@ import numpy as np
 from devices.errors import DeviceError, MeasurementAborted
 from devices.readings import Progress, Reading
 from kiosk.services.devices import (
+    SERVICE_OUT,
     CameraDevice,
     Devices,
     DeviceState,
@@ -232,6 +233,16 @@ class MeasurementService:
         if self._task is not None and not self._task.done():
             logger.info("measure: %s refused: a measurement is running", kind)
             return
+        if self.devices.service(KIND_DEVICE[kind]).service == SERVICE_OUT:
+            # The menu says so; the session goes on without this device.
+            logger.info("measure: %s refused: its device is out of service", kind)
+            self.session.repo.audit(
+                self.session.actor(),
+                "measurement_refused",
+                session_id,
+                {"kind": kind, "reason": "out_of_service"},
+            )
+            return
         self.session.touch()
         self._discard_pending()
         self._run = RunView(kind, "running")
@@ -396,6 +407,13 @@ class MeasurementService:
                     "measurement_failed",
                     session_id,
                     {"measurement": measurement_id, "kind": kind, "error": exc.code},
+                )
+                # The device's error history (technician panel), without any patient data.
+                self.session.repo.add_device_event(
+                    exc.device or KIND_DEVICE[kind],
+                    "measurement_failed",
+                    exc.code,
+                    {k: v for k, v in params.items() if k in ("step", "advice", "device_code")},
                 )
         self._run = RunView(kind, "failed", "failed", error_code=exc.code, error=params)
         self.session.publish()

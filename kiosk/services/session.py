@@ -20,6 +20,8 @@ from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.errors import FlowError
 from kiosk.flow import (
+    CLEANING_DUE_STATES,
+    HYGIENE_ITEMS,
     PATIENT_STATES,
     Cancel,
     Close,
@@ -27,6 +29,7 @@ from kiosk.flow import (
     Event,
     Facts,
     GoBack,
+    HygieneDone,
     IdlePhase,
     IdlePolicy,
     IdleTimeout,
@@ -48,7 +51,7 @@ from kiosk.identity import (
 )
 from kiosk.services.auth import failures_before_lock, lockout_remaining, verify_pin
 from kiosk.storage import Repository
-from kiosk.storage.repository import TriageRow
+from kiosk.storage.repository import HygieneRow, TriageRow
 
 if TYPE_CHECKING:
     from kiosk.services.measurements import MeasurementService, MeasureView
@@ -101,6 +104,8 @@ class Snapshot:
     attempts_left: int = 0
     session: SessionView | None = None
     resumable: tuple[ResumableView, ...] = ()
+    cleaning_due: ResumableView | None = None  # a session whose cleaning must end before the next
+    hygiene: tuple[HygieneRow, ...] = ()  # the checklist items confirmed so far, with their times
     unfinished: int = 0  # interrupted sessions waiting, shown (without names) before sign-in
     idle_warning_s: int | None = None
     field_errors: tuple[FieldError, ...] = ()
@@ -167,8 +172,13 @@ class SessionService:
             )
         unfinished = self.repo.unfinished_sessions()
         resumable: tuple[ResumableView, ...] = ()
+        cleaning_due: ResumableView | None = None
         if self._assistant is not None and session is None:
             resumable = tuple(self._resumable_view(r.id) for r in unfinished)
+            cleaning_due = next((r for r in resumable if r.state in CLEANING_DUE_STATES), None)
+        hygiene: tuple[HygieneRow, ...] = ()
+        if session is not None and session.state is State.HYGIENE:
+            hygiene = tuple(self.repo.hygiene_checks(session.id))
         return Snapshot(
             assistants=tuple(AssistantView(a.id, a.name) for a in self.repo.assistants(False)),
             assistant=self._assistant,
@@ -178,6 +188,8 @@ class SessionService:
             attempts_left=failures_before_lock(attempts, max_attempts),
             session=session,
             resumable=resumable,
+            cleaning_due=cleaning_due,
+            hygiene=hygiene,
             unfinished=len(unfinished),
             idle_warning_s=self._idle_warning,
             field_errors=self._field_errors,
@@ -349,6 +361,32 @@ class SessionService:
     def close_session(self, expected: State) -> None:
         self._apply(Close(), expected)
 
+    def check_hygiene(self, item: str) -> None:
+        """The assistant confirms one item of the cleaning checklist; its time is kept."""
+        if self._session_id is None or self._state() is not State.HYGIENE:
+            logger.info("flow: hygiene check from a stale screen ignored")
+            return
+        if item not in HYGIENE_ITEMS:
+            logger.info("flow: unknown hygiene item %r ignored", item)
+            return
+        session_id = self._session_id
+        self.touch()
+        if any(row.item == item for row in self.repo.hygiene_checks(session_id)):
+            return  # a double tap: the first time stays
+        try:
+            with self.repo.atomic():
+                self.repo.check_hygiene_item(session_id, item, self.assistant_id)
+                self.repo.audit(self._actor(), "hygiene_checked", session_id, {"item": item})
+        except sqlite3.Error as exc:
+            logger.error("storage: could not save the hygiene check %s: %s", item, exc)
+            self._notice = Notice(errors.STORAGE_FAILED)
+            self.publish()
+            return
+        self.publish()
+
+    def finish_hygiene(self) -> None:
+        self._apply(HygieneDone(), State.HYGIENE)
+
     def apply(self, event: Event, expected: State | None) -> None:
         """Feed any flow event (later issues: measurements, calls, hygiene)."""
         self._apply(event, expected)
@@ -366,12 +404,18 @@ class SessionService:
 
     def _facts(self) -> Facts:
         if self._session_id is None:
-            return Facts(signed_in=self._assistant is not None)
+            # Parked or crashed sessions count too: the cabin is cleaned before the next patient.
+            cleaning_due = any(
+                State(row.state) in CLEANING_DUE_STATES for row in self.repo.unfinished_sessions()
+            )
+            return Facts(signed_in=self._assistant is not None, cabin_clean=not cleaning_due)
         consent = self.repo.consent(self._session_id)
+        done = {row.item for row in self.repo.hygiene_checks(self._session_id)}
         return Facts(
             signed_in=self._assistant is not None,
             patient_identified=self.repo.identity(self._session_id) is not None,
             consent_given=consent is not None and consent.accepted,
+            checklist_done=done >= set(HYGIENE_ITEMS),
         )
 
     def _apply(self, event: Event, expected: State | None) -> None:
@@ -476,7 +520,9 @@ class SessionService:
         """
         state = self._state()
         on_home = self._session_id is None and self._assistant is not None
-        if not on_home and (self._session_id is None or state not in PATIENT_STATES):
+        # HYGIENE shows no patient data, but an unattended cabin must not stay signed in.
+        timed = state in PATIENT_STATES or state is State.HYGIENE
+        if not on_home and (self._session_id is None or not timed):
             return
         phase, left = self.policy.phase(self.clock.monotonic() - self._last_activity)
         if phase is IdlePhase.ACTIVE:

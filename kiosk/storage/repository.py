@@ -533,10 +533,13 @@ class Repository:
 
     # -- technicians -----------------------------------------------------------------------------
     def add_technician(self, name: str, pin_hash: str) -> int:
-        table = self.db.table("technicians")
-        table.insert({"name": name, "pin_hash": pin_hash, "disabled": 0, "created_at": self._now()})
-        technician_id = _row_id(table.last_pk)
-        self.audit("system", "technician_added", detail={"technician_id": technician_id})
+        with self.atomic():
+            table = self.db.table("technicians")
+            table.insert(
+                {"name": name, "pin_hash": pin_hash, "disabled": 0, "created_at": self._now()}
+            )
+            technician_id = _row_id(table.last_pk)
+            self.audit("cli", "technician_added", detail={"technician_id": technician_id})
         return technician_id
 
     def technicians(self, include_disabled: bool = True) -> list[AssistantRow]:
@@ -561,27 +564,29 @@ class Repository:
         return AssistantRow(r["id"], r["name"], r["pin_hash"], bool(r["disabled"]))
 
     def set_technician_disabled(self, technician_id: int, disabled: bool) -> None:
-        self.db.table("technicians").update(technician_id, {"disabled": int(disabled)})
-        self.audit(
-            "system",
-            "technician_disabled" if disabled else "technician_enabled",
-            detail={"technician_id": technician_id},
-        )
+        with self.atomic():
+            self.db.table("technicians").update(technician_id, {"disabled": int(disabled)})
+            self.audit(
+                "cli",
+                "technician_disabled" if disabled else "technician_enabled",
+                detail={"technician_id": technician_id},
+            )
 
     def record_technician_pin_attempt(self, technician_id: int | None, ok: bool) -> None:
         now = self.clock.now()
-        self.db.table("technician_pin_attempts").insert(
-            {
-                "at": now.isoformat(),
-                "at_epoch": now.timestamp(),
-                "technician_id": technician_id,
-                "ok": int(ok),
-            }
-        )
-        self.audit(
-            f"technician:{technician_id}" if technician_id else "unknown",
-            "technician_sign_in" if ok else "technician_sign_in_failed",
-        )
+        with self.atomic():
+            self.db.table("technician_pin_attempts").insert(
+                {
+                    "at": now.isoformat(),
+                    "at_epoch": now.timestamp(),
+                    "technician_id": technician_id,
+                    "ok": int(ok),
+                }
+            )
+            self.audit(
+                f"technician:{technician_id}" if technician_id else "unknown",
+                "technician_sign_in" if ok else "technician_sign_in_failed",
+            )
 
     def recent_technician_pin_attempts(self, limit: int) -> list[tuple[float, bool]]:
         """(time, ok) of the latest attempts, newest first."""

@@ -140,3 +140,14 @@ def go_to_measure(qtbot: QtBot, kiosk: KioskApp, reason: str = "fever") -> None:
     tap(qtbot, triage.reasons.buttons[reason])
     tap(qtbot, triage.submit)
     wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.MEASURE])
+
+
+def clean_the_cabin(qtbot: QtBot, kiosk: KioskApp) -> None:
+    """On the cleaning checklist: touch every item, then "Finish"; the home comes back."""
+    screen = kiosk.window.by_state[State.HYGIENE]
+    wait_for_screen(qtbot, kiosk, screen)
+    for item in screen.items.values():
+        tap(qtbot, item)
+        qtbot.waitUntil(lambda b=item: b.property("done") == "true")
+    tap(qtbot, screen.finish)
+    wait_for_screen(qtbot, kiosk, kiosk.window.home)

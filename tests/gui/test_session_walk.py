@@ -16,6 +16,7 @@ from tests.gui.helpers import (
     assert_language_button,
     assert_touch_targets,
     button,
+    clean_the_cabin,
     db_rows,
     fill_identity,
     go_to_consent,
@@ -104,7 +105,8 @@ def test_consent_refused_keeps_only_the_refusal(
     assert db_rows(tmp_path, "SELECT COUNT(*) FROM patients") == [(0,)]
     assert db_rows(tmp_path, "SELECT accepted FROM consents") == [(0,)]
     tap(qtbot, button(ending, "close"))
-    wait_for_screen(qtbot, kiosk, kiosk.window.home)
+    clean_the_cabin(qtbot, kiosk)  # the patient sat in the cabin
+    assert db_rows(tmp_path, "SELECT state, status FROM sessions") == [("IDLE", "closed")]
 
 
 def test_red_flag_shows_emergency_number(
@@ -180,7 +182,11 @@ def test_language_button_switches_to_english(
     ending = kiosk.window.by_state[State.ABANDONED]
     wait_for_screen(qtbot, kiosk, ending)
     tap(qtbot, button(ending, "close"))
-    wait_for_screen(qtbot, kiosk, kiosk.window.home)
+    # The assistant's cleaning checklist comes back in the cabin's language too.
+    hygiene = kiosk.window.by_state[State.HYGIENE]
+    wait_for_screen(qtbot, kiosk, hygiene)
+    qtbot.waitUntil(lambda: hygiene.title.text() == "Nettoyer la cabine")
+    clean_the_cabin(qtbot, kiosk)
     qtbot.waitUntil(lambda: kiosk.window.home.start.text() == "Commencer une téléconsultation")
 
 

@@ -3,10 +3,12 @@
 Run: python -m tests.support.crash_worker DATA_DIR SEED ASSISTANT_ID PIN
 
 It opens the real storage and the real SessionService, signs in, then drives sessions through the
-real commands (start or resume, identify, consent, triage, back, cancel, call, close) with random
-choices seeded from SEED. After every command that wrote to the database, once the service call has
-returned (so after its commit), it prints ``ACK <session_id> <state> <transition_count>`` and
-flushes. ``transition_count`` is the number of 'transition' rows of that session in the audit log.
+real commands (start or resume, identify, consent, triage, back, cancel, call, close, the cleaning
+checklist item by item, then finish) with random choices seeded from SEED. After every command that
+wrote to the database, once the service call has returned (so after its commit), it prints
+``ACK <session_id> <state> <transition_count> <hygiene_count>`` and flushes. ``transition_count`` is
+the number of 'transition' rows of that session in the audit log, ``hygiene_count`` the number of
+its cleaning-checklist items confirmed.
 
 Any surprise (a command that changed nothing, a field error, an exception) ends the process with a
 message on stderr and status 3, so the test can tell a crash it caused from a bug.
@@ -23,11 +25,11 @@ from typing import NoReturn
 from kiosk.clock import SystemClock
 from kiosk.config import Config
 from kiosk.flow import (
+    HYGIENE_ITEMS,
     CallCancelled,
     CallDoctor,
     CallEnded,
     DoctorJoined,
-    HygieneDone,
     ReportDelivered,
     State,
 )
@@ -120,7 +122,8 @@ class Walker:
         if row is None:
             fail(f"session {session_id} vanished")
         transitions = self.count(session_id, "transition")
-        print(f"ACK {session_id} {row.state} {transitions}", flush=True)
+        hygiene = len(self.repo.hygiene_checks(session_id))
+        print(f"ACK {session_id} {row.state} {transitions} {hygiene}", flush=True)
         return transitions
 
     def step(self, first: bool) -> None:
@@ -129,8 +132,10 @@ class Walker:
         session = service.last.session
         if session is None:
             resumable = service.last.resumable
-            if first and resumable and rng.random() < 0.7:
-                chosen = resumable[0].id
+            due = service.last.cleaning_due
+            if due is not None or (first and resumable and rng.random() < 0.7):
+                # A cabin left uncleaned by the crash is cleaned before the next patient.
+                chosen = due.id if due is not None else resumable[0].id
                 before = self.count(chosen, "session_resumed")
                 service.resume_session(chosen)
                 if self.count(chosen, "session_resumed") != before + 1:
@@ -143,6 +148,15 @@ class Walker:
             self.ack(service.last.session.id)
             return
         session_id, state = session.id, session.state
+        done = {row.item for row in service.last.hygiene}
+        if state is State.HYGIENE and len(done) < len(HYGIENE_ITEMS):
+            # One touch per item: a write that is not a transition, acknowledged all the same.
+            item = rng.choice([item for item in HYGIENE_ITEMS if item not in done])
+            service.check_hygiene(item)
+            if len(service.last.hygiene) != len(done) + 1:
+                fail(f"the hygiene check {item} was not kept")
+            self.ack(session_id)
+            return
         before = self.count(session_id, "transition")
         self.command(session_id, state)
         if service.last.field_errors or service.last.notice is not None:
@@ -202,7 +216,7 @@ class Walker:
         elif state is State.REPORT:
             service.apply(ReportDelivered(), state)
         elif state is State.HYGIENE:
-            service.apply(HygieneDone(), state)
+            service.finish_hygiene()
         elif state in (State.REFERRED, State.ABANDONED):
             service.close_session(state)
         else:

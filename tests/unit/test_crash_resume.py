@@ -46,6 +46,7 @@ class Ack:
     session_id: str
     state: str
     transitions: int
+    hygiene: int  # cleaning-checklist items confirmed
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Stored:
     status: str
     transitions: list[dict[str, str]]  # audit details of its 'transition' rows, oldest first
     identities_written: int
+    hygiene: list[str]  # cleaning-checklist items confirmed, in order
 
 
 def read_database(path: Path) -> dict[str, Stored]:
@@ -72,9 +74,18 @@ def read_database(path: Path) -> dict[str, Stored]:
                 transitions.setdefault(session_id, []).append(json.loads(detail))
             elif action == "patient_written":
                 written[session_id] = written.get(session_id, 0) + 1
+        hygiene: dict[str, list[str]] = {}
+        for session_id, item in conn.execute(
+            "SELECT session_id, item FROM hygiene_checks ORDER BY id"
+        ):
+            hygiene.setdefault(session_id, []).append(item)
         return {
             session_id: Stored(
-                state, status, transitions.get(session_id, []), written.get(session_id, 0)
+                state,
+                status,
+                transitions.get(session_id, []),
+                written.get(session_id, 0),
+                hygiene.get(session_id, []),
             )
             for session_id, state, status in conn.execute("SELECT id, state, status FROM sessions")
         }
@@ -161,8 +172,8 @@ class Worker:
         acks = []
         for line in complete.splitlines():
             if line.startswith("ACK "):
-                _, session_id, state, count = line.split()
-                acks.append(Ack(session_id, state, int(count)))
+                _, session_id, state, count, hygiene = line.split()
+                acks.append(Ack(session_id, state, int(count), int(hygiene)))
         return acks
 
     def close(self) -> None:
@@ -180,6 +191,7 @@ def check_acknowledged(acks: list[Ack], before: dict[str, Stored], after: dict[s
         transitions = after[ack.session_id].transitions
         assert len(transitions) >= ack.transitions, f"{ack}: audit log lost transitions"
         assert transitions[ack.transitions - 1]["to"] == ack.state, ack
+        assert len(after[ack.session_id].hygiene) >= ack.hygiene, f"{ack}: lost hygiene checks"
     for session_id, stored in after.items():
         # The session row and its audit log never disagree.
         assert stored.transitions, session_id
@@ -227,6 +239,10 @@ def resume_in_fresh_service(data_dir: Path, assistant_id: int, session_id: str) 
         assert session.state == State(stored.state)
         got = None if session.identity is None else session.identity.to_dict()
         assert got == (None if identity is None else identity.to_dict())
+        # The cleaning checklist comes back as far as it went, each item with its time.
+        assert [row.item for row in service.last.hygiene] == (
+            stored.hygiene if session.state is State.HYGIENE else []
+        )
         service.park_open_session("checked by the crash test")  # as a sign-out would
     finally:
         opened.close()

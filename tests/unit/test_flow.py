@@ -9,6 +9,8 @@ import pytest
 
 from kiosk.errors import GuardRefused, InvalidTransition
 from kiosk.flow import (
+    CLEANING_DUE_STATES,
+    HYGIENE_ITEMS,
     PATIENT_STATES,
     CallCancelled,
     CallDoctor,
@@ -49,7 +51,13 @@ IDENTITY = PatientIdentity(
 )
 
 # Everything true: the guards let every accepted event through.
-ALL_FACTS = Facts(signed_in=True, patient_identified=True, consent_given=True)
+ALL_FACTS = Facts(
+    signed_in=True,
+    patient_identified=True,
+    consent_given=True,
+    cabin_clean=True,
+    checklist_done=True,
+)
 
 # One example of every event type, the "happy" variant where there is a choice.
 SAMPLES: dict[type[Event], Event] = {
@@ -103,11 +111,13 @@ EXPECTED: dict[tuple[State, type[Event]], tuple[State, bool | None, bool | None,
     (State.REPORT, ReportDelivered): (State.HYGIENE, False, False, False),
     (State.REPORT, IdleTimeout): (State.REPORT, True, False, False),
     (State.HYGIENE, HygieneDone): (State.IDLE, False, True, False),
+    (State.HYGIENE, IdleTimeout): (State.HYGIENE, True, False, False),
     # Whether a session left open in OUT_OF_SERVICE should be closed is an open question.
-    (State.REFERRED, Close): (State.IDLE, False, True, False),
-    (State.REFERRED, IdleTimeout): (State.IDLE, False, True, False),
-    (State.ABANDONED, Close): (State.IDLE, False, True, False),
-    (State.ABANDONED, IdleTimeout): (State.IDLE, False, True, False),
+    # Every ending goes through the cleaning checklist: the patient sat in the cabin.
+    (State.REFERRED, Close): (State.HYGIENE, False, False, False),
+    (State.REFERRED, IdleTimeout): (State.HYGIENE, True, False, False),
+    (State.ABANDONED, Close): (State.HYGIENE, False, False, False),
+    (State.ABANDONED, IdleTimeout): (State.HYGIENE, True, False, False),
 }
 
 
@@ -168,10 +178,45 @@ def _guard(state: State, event: Event, facts: Facts) -> str:
 
 @pytest.mark.allow_log_warnings
 def test_start_session_needs_a_signed_in_assistant() -> None:
-    assert _guard(State.IDLE, SAMPLES[StartSession], Facts()) == "signed_in"
-    assert decide(State.IDLE, SAMPLES[StartSession], Facts(signed_in=True)).target is (
-        State.IDENTIFY
+    assert _guard(State.IDLE, SAMPLES[StartSession], Facts(cabin_clean=True)) == "signed_in"
+    facts = Facts(signed_in=True, cabin_clean=True)
+    assert decide(State.IDLE, SAMPLES[StartSession], facts).target is State.IDENTIFY
+
+
+@pytest.mark.allow_log_warnings
+def test_start_session_waits_for_the_cabin_to_be_cleaned() -> None:
+    assert _guard(State.IDLE, SAMPLES[StartSession], Facts(signed_in=True)) == "cabin_clean"
+
+
+@pytest.mark.allow_log_warnings
+def test_cleaning_ends_only_with_the_whole_checklist() -> None:
+    facts = Facts(signed_in=True, patient_identified=True, consent_given=True)
+    assert _guard(State.HYGIENE, HygieneDone(), facts) == "checklist_done"
+    decision = decide(State.HYGIENE, HygieneDone(), Facts(checklist_done=True))
+    assert (decision.target, decision.close) == (State.IDLE, True)
+
+
+def test_the_checklist_codes() -> None:
+    assert HYGIENE_ITEMS == (
+        "cuff",
+        "probe_cover",
+        "oximeter_clip",
+        "speculum",
+        "screen",
+        "seat",
     )
+    assert frozenset({State.REFERRED, State.ABANDONED, State.HYGIENE}) == CLEANING_DUE_STATES
+
+
+@pytest.mark.parametrize("state", [State.REFERRED, State.ABANDONED, State.REPORT])
+def test_every_way_out_of_a_session_goes_through_hygiene(state: State) -> None:
+    event = {State.REPORT: ReportDelivered()}.get(state, Close())
+    decision = decide(state, event, ALL_FACTS)
+    assert decision.target is State.HYGIENE
+    assert (decision.close, decision.park) == (False, False)
+    # The session stays open: only HygieneDone closes it.
+    closing = [kind for (source, kind), row in EXPECTED.items() if row[2] is True]
+    assert closing == [HygieneDone]
 
 
 @pytest.mark.allow_log_warnings
@@ -285,7 +330,9 @@ def test_cancel_names_its_reason() -> None:
 # -- idle timeout ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("state", sorted(PATIENT_STATES - {State.REFERRED, State.ABANDONED}))
+@pytest.mark.parametrize(
+    "state", sorted(PATIENT_STATES - {State.REFERRED, State.ABANDONED} | {State.HYGIENE})
+)
 def test_idle_timeout_parks_a_patient_state_where_it_is(state: State) -> None:
     decision = decide(state, IdleTimeout(), ALL_FACTS)
     assert (decision.source, decision.target) == (state, state)
@@ -295,11 +342,11 @@ def test_idle_timeout_parks_a_patient_state_where_it_is(state: State) -> None:
 
 
 @pytest.mark.parametrize("state", [State.REFERRED, State.ABANDONED])
-def test_idle_timeout_closes_an_ending_screen(state: State) -> None:
+def test_idle_timeout_on_an_ending_screen_parks_the_cleaning(state: State) -> None:
     decision = decide(state, IdleTimeout(), ALL_FACTS)
-    assert decision.target is State.IDLE
-    assert decision.close is True
-    assert decision.park is False
+    assert decision.target is State.HYGIENE
+    assert decision.close is False
+    assert decision.park is True
 
 
 @pytest.mark.allow_log_warnings

@@ -13,7 +13,7 @@ import pytest
 from kiosk import errors
 from kiosk.clock import FakeClock
 from kiosk.config import Config
-from kiosk.flow import State
+from kiosk.flow import HYGIENE_ITEMS, State
 from kiosk.flow.triage import CONSENT_POINTS, RED_FLAGS
 from kiosk.identity import DATE_IMPOSSIBLE, REQUIRED, PatientIdentity, Sex
 from kiosk.services.auth import hash_pin
@@ -103,6 +103,14 @@ def transitions(repo: Repository) -> list[tuple[str, str]]:
 def state_of(service: SessionService) -> State | None:
     session = service.last.session
     return None if session is None else session.state
+
+
+def clean_the_cabin(service: SessionService) -> None:
+    assert state_of(service) is State.HYGIENE
+    for item in HYGIENE_ITEMS:
+        service.check_hygiene(item)
+    service.finish_hygiene()
+    assert service.last.session is None
 
 
 def to_triage(service: SessionService, assistant_id: int) -> None:
@@ -219,12 +227,18 @@ def test_consent_refused_forgets_the_patient(
     assert consent.explained == CONSENT_POINTS
 
     service.close_session(State.ABANDONED)
+    assert state_of(service) is State.HYGIENE  # the patient sat in the cabin: clean it
+    clean_the_cabin(service)
     assert service.last.session is None
     row = repo.session(session_id)
     assert row is not None
     assert row.status == "closed"
     assert row.end_reason == "consent refused"
-    assert transitions(repo)[-2:] == [("CONSENT", "ABANDONED"), ("ABANDONED", "IDLE")]
+    assert transitions(repo)[-3:] == [
+        ("CONSENT", "ABANDONED"),
+        ("ABANDONED", "HYGIENE"),
+        ("HYGIENE", "IDLE"),
+    ]
     assert count(repo, "patients") == 0
 
 
@@ -392,7 +406,7 @@ def test_idle_warning_park_and_resume(
     assert state_of(service) is State.MEASURE
 
 
-def test_idle_on_an_ending_screen_closes_the_session(
+def test_idle_on_an_ending_screen_parks_the_cleaning(
     service: SessionService, repo: Repository, assistant_id: int, clock: FakeClock
 ) -> None:
     to_triage(service, assistant_id)
@@ -401,13 +415,25 @@ def test_idle_on_an_ending_screen_closes_the_session(
     assert session is not None and session.state is State.REFERRED
     clock.advance(211)
     service.check_idle()
-    assert service.last.session is None
+    assert service.last.session is None  # the emergency screen is gone
     assert service.last.assistant is None
     row = repo.session(session.id)
     assert row is not None
-    assert (row.status, row.end_reason) == ("closed", "red flag: breathing_difficulty")
+    assert (row.state, row.status, row.end_reason) == (
+        "HYGIENE",
+        "parked",
+        "red flag: breathing_difficulty",
+    )
     assert service.sign_in(assistant_id, PIN)
+    due = service.last.cleaning_due
+    assert due is not None and (due.id, due.state) == (session.id, State.HYGIENE)
+    service.resume_session(session.id)
+    assert state_of(service) is State.HYGIENE
+    clean_the_cabin(service)
+    row = repo.session(session.id)
+    assert row is not None and row.status == "closed"
     assert service.last.resumable == ()
+    assert service.last.cleaning_due is None
 
 
 def test_unattended_home_signs_the_assistant_out(
@@ -597,3 +623,137 @@ def test_audit_never_holds_the_patient_name(
         assert FAMILY_NAME.lower() not in text
         assert "odile" not in text
         assert "1950" not in text
+
+
+# -- hygiene between patients ----------------------------------------------------------------
+
+
+def to_hygiene_after_a_referral(service: SessionService, assistant_id: int) -> str:
+    to_triage(service, assistant_id)
+    service.submit_triage("", "", {"stroke_signs": True})
+    service.close_session(State.REFERRED)
+    session = service.last.session
+    assert session is not None and session.state is State.HYGIENE
+    return session.id
+
+
+@pytest.mark.allow_log_warnings  # the refused finish is logged as a guard refusal
+def test_checklist_is_kept_with_times_and_finish_needs_every_item(
+    service: SessionService, repo: Repository, assistant_id: int, clock: FakeClock
+) -> None:
+    session_id = to_hygiene_after_a_referral(service, assistant_id)
+    assert service.last.hygiene == ()
+    first = clock.now()
+    service.check_hygiene("cuff")
+    clock.advance(42)
+    service.check_hygiene("seat")
+    service.check_hygiene("cuff")  # a double tap keeps the first time
+    done = {row.item: row for row in service.last.hygiene}
+    assert set(done) == {"cuff", "seat"}
+    assert done["cuff"].done_at == first.isoformat()
+    assert done["seat"].done_at == (first + datetime.timedelta(seconds=42)).isoformat()
+    assert done["cuff"].done_by == assistant_id
+
+    service.finish_hygiene()  # four items are missing
+    assert state_of(service) is State.HYGIENE
+    assert service.last.notice is not None
+    assert (service.last.notice.code, service.last.notice.params) == (
+        "GUARD_REFUSED",
+        {"guard": "checklist_done"},
+    )
+    service.check_hygiene("made_up_item")  # never stored
+    for item in HYGIENE_ITEMS:
+        service.check_hygiene(item)
+    service.finish_hygiene()
+    assert service.last.session is None
+    row = repo.session(session_id)
+    assert row is not None and (row.status, row.state) == ("closed", "IDLE")
+    checked = [r for r in repo.audit_log(session_id) if r.action == "hygiene_checked"]
+    assert [r.detail["item"] for r in checked] == ["cuff", "seat", *HYGIENE_ITEMS[1:5]]
+    assert [(s, i) for s, i, _, _ in repo.hygiene_log()][::-1] == [
+        (session_id, item) for item in ("cuff", "seat", *HYGIENE_ITEMS[1:5])
+    ]
+    service.start_session()
+    assert state_of(service) is State.IDENTIFY
+
+
+@pytest.mark.allow_log_warnings  # the refused start is logged as a guard refusal
+def test_no_new_session_while_a_parked_cleaning_waits(
+    service: SessionService, repo: Repository, assistant_id: int
+) -> None:
+    session_id = to_hygiene_after_a_referral(service, assistant_id)
+    service.check_hygiene("screen")
+    service.sign_out()  # parks the cleaning
+    assert service.sign_in(assistant_id, PIN)
+    due = service.last.cleaning_due
+    assert due is not None and (due.id, due.state, due.parked) == (session_id, State.HYGIENE, True)
+
+    service.start_session()
+    assert service.last.session is None
+    assert service.last.notice is not None
+    assert service.last.notice.params == {"guard": "cabin_clean"}
+    assert count(repo, "sessions") == 1
+
+    service.resume_session(session_id)
+    assert [row.item for row in service.last.hygiene] == ["screen"]  # kept across the park
+    clean_the_cabin(service)
+    service.start_session()
+    assert state_of(service) is State.IDENTIFY
+    assert count(repo, "sessions") == 2
+
+
+@pytest.mark.allow_log_warnings
+def test_a_session_ended_but_not_closed_also_blocks_the_next_one(
+    service: SessionService, repo: Repository, assistant_id: int, config: Config, clock: FakeClock
+) -> None:
+    """A crash on the "thank you" screen: the cleaning is still owed after the restart."""
+    to_triage(service, assistant_id)
+    service.cancel(State.TRIAGE, "patient_left")
+    session = service.last.session
+    assert session is not None and session.state is State.ABANDONED
+
+    restarted = SessionService(repo, config, clock)  # the old one is gone without a word
+    assert restarted.sign_in(assistant_id, PIN)
+    due = restarted.last.cleaning_due
+    assert due is not None and (due.id, due.state, due.parked) == (
+        session.id,
+        State.ABANDONED,
+        False,
+    )
+    restarted.start_session()
+    assert restarted.last.notice is not None
+    assert restarted.last.notice.params == {"guard": "cabin_clean"}
+    restarted.resume_session(session.id)
+    restarted.close_session(State.ABANDONED)
+    clean_the_cabin(restarted)
+    restarted.start_session()
+    assert state_of(restarted) is State.IDENTIFY
+
+
+def test_idle_on_the_cleaning_screen_parks_it(
+    service: SessionService, repo: Repository, assistant_id: int, clock: FakeClock
+) -> None:
+    session_id = to_hygiene_after_a_referral(service, assistant_id)
+    service.check_hygiene("cuff")
+    clock.advance(211)
+    service.check_idle()
+    assert service.last.session is None
+    assert service.last.assistant is None
+    row = repo.session(session_id)
+    assert row is not None and (row.state, row.status) == ("HYGIENE", "parked")
+    assert service.sign_in(assistant_id, PIN)
+    service.resume_session(session_id)
+    assert state_of(service) is State.HYGIENE
+    assert [row.item for row in service.last.hygiene] == ["cuff"]
+
+
+def test_hygiene_commands_from_a_stale_screen_do_nothing(
+    service: SessionService, repo: Repository, assistant_id: int
+) -> None:
+    to_triage(service, assistant_id)
+    events = count(repo, "events")
+    service.check_hygiene("cuff")
+    service.finish_hygiene()
+    assert state_of(service) is State.TRIAGE
+    assert count(repo, "hygiene_checks") == 0
+    assert count(repo, "events") == events

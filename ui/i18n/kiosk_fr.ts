@@ -4,22 +4,22 @@
 <context>
     <name>AbandonedScreen</name>
     <message>
-        <location filename="../screens/endings.py" line="94"/>
+        <location filename="../screens/endings.py" line="93"/>
         <source>Thank you</source>
         <translation>Merci</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="95"/>
+        <location filename="../screens/endings.py" line="94"/>
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="102"/>
+        <location filename="../screens/endings.py" line="101"/>
         <source>The patient did not agree to a teleconsultation; that is their right. Only the refusal is kept, nothing else about the patient.</source>
         <translation>Le patient n&apos;a pas accepté la téléconsultation : c&apos;est son droit. Seul ce refus est conservé, rien d&apos;autre sur le patient.</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="107"/>
+        <location filename="../screens/endings.py" line="106"/>
         <source>The session has ended. The patient may leave the cabin.</source>
         <translation>La séance est terminée. Le patient peut quitter la cabine.</translation>
     </message>
@@ -53,36 +53,167 @@
     </message>
 </context>
 <context>
+    <name>DeviceCard</name>
+    <message>
+        <location filename="../screens/technician.py" line="219"/>
+        <source>− 1 month</source>
+        <translation>− 1 mois</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="220"/>
+        <source>+ 1 month</source>
+        <translation>+ 1 mois</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="221"/>
+        <source>+ 1 year</source>
+        <translation>+ 1 an</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="222"/>
+        <source>Set date</source>
+        <translation>Valider</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="223"/>
+        <source>Test this device</source>
+        <translation>Tester cet appareil</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="243"/>
+        <source>in service</source>
+        <translation>en service</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="248"/>
+        <source>Model: {v}</source>
+        <translation>Modèle : {v}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="249"/>
+        <source>Serial no.: {v}</source>
+        <translation>N° de série : {v}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="250"/>
+        <source>Firmware: {v}</source>
+        <translation>Micrologiciel : {v}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="253"/>
+        <source>Port: {v}</source>
+        <translation>Port : {v}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="256"/>
+        <source>Last self-test: never</source>
+        <translation>Dernier autotest : jamais</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="259"/>
+        <source>Last self-test: {verdict} on {time} ({summary})</source>
+        <translation>Dernier autotest : {verdict} le {time} ({summary})</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="272"/>
+        <source>{code}: {n} time(s), last on {time}</source>
+        <translation>{code} : {n} fois, la dernière le {time}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="278"/>
+        <source>Errors:</source>
+        <translation>Erreurs :</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="280"/>
+        <source>Errors: none recorded</source>
+        <translation>Erreurs : aucune enregistrée</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="285"/>
+        <source>not set</source>
+        <translation>non renseignée</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="286"/>
+        <source>Calibration due: {date}</source>
+        <translation>Étalonnage à faire avant le : {date}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="288"/>
+        <source>new date: {date}</source>
+        <translation>nouvelle date : {date}</translation>
+    </message>
+</context>
+<context>
     <name>HomeScreen</name>
     <message>
-        <location filename="../screens/home.py" line="47"/>
+        <location filename="../screens/home.py" line="54"/>
         <source>Start a teleconsultation</source>
         <translation>Commencer une téléconsultation</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="49"/>
+        <location filename="../screens/home.py" line="56"/>
         <source>Interrupted sessions: touch one to resume it where it stopped</source>
         <translation>Séances interrompues : touchez-en une pour la reprendre là où elle s&apos;est arrêtée</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="51"/>
+        <location filename="../screens/home.py" line="58"/>
         <source>Sign out</source>
         <translation>Se déconnecter</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="55"/>
+        <location filename="../screens/home.py" line="60"/>
+        <source>Cleaning to finish: the cabin has not been cleaned since the last patient.</source>
+        <translation>Nettoyage à terminer : la cabine n&apos;a pas été nettoyée depuis le dernier patient.</translation>
+    </message>
+    <message>
+        <location filename="../screens/home.py" line="62"/>
+        <source>Finish the cleaning</source>
+        <translation>Terminer le nettoyage</translation>
+    </message>
+    <message>
+        <location filename="../screens/home.py" line="66"/>
         <source>Hello {name}</source>
         <translation>Bonjour {name}</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="64"/>
+        <location filename="../screens/home.py" line="80"/>
         <source>patient not identified yet</source>
         <translation>patient pas encore identifié</translation>
     </message>
     <message>
-        <location filename="../screens/home.py" line="65"/>
+        <location filename="../screens/home.py" line="81"/>
         <source>Resume: {who} (step: {step})</source>
         <translation>Reprendre : {who} (étape : {step})</translation>
+    </message>
+</context>
+<context>
+    <name>HygieneScreen</name>
+    <message>
+        <location filename="../screens/hygiene.py" line="57"/>
+        <source>Clean the cabin</source>
+        <translation>Nettoyer la cabine</translation>
+    </message>
+    <message>
+        <location filename="../screens/hygiene.py" line="60"/>
+        <source>The patient has left. Clean each item, then touch it to confirm. The next session can start once everything is clean.</source>
+        <translation>Le patient est parti. Nettoyez chaque élément, puis touchez-le pour le confirmer. La séance suivante pourra commencer quand tout sera propre.</translation>
+    </message>
+    <message>
+        <location filename="../screens/hygiene.py" line="64"/>
+        <source>Finish: the cabin is clean</source>
+        <translation>Terminer : la cabine est propre</translation>
+    </message>
+    <message>
+        <location filename="../screens/hygiene.py" line="72"/>
+        <source>done at {time}</source>
+        <translation>fait à {time}</translation>
+    </message>
+    <message>
+        <location filename="../screens/hygiene.py" line="76"/>
+        <source>touch once cleaned</source>
+        <translation>touchez une fois nettoyé</translation>
     </message>
 </context>
 <context>
@@ -151,17 +282,17 @@
 <context>
     <name>IdleOverlay</name>
     <message>
-        <location filename="../main_window.py" line="63"/>
+        <location filename="../main_window.py" line="65"/>
         <source>Are you still there?</source>
         <translation>Êtes-vous toujours là ?</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="65"/>
+        <location filename="../main_window.py" line="67"/>
         <source>Without a touch, the session will be paused in {n} seconds.</source>
         <translation>Sans action de votre part, la séance sera mise en pause dans {n} secondes.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="69"/>
+        <location filename="../main_window.py" line="71"/>
         <source>Yes, continue</source>
         <translation>Oui, continuer</translation>
     </message>
@@ -205,7 +336,7 @@
     </message>
     <message>
         <location filename="../screens/measure.py" line="355"/>
-        <location filename="../screens/measure.py" line="522"/>
+        <location filename="../screens/measure.py" line="531"/>
         <source>Retake</source>
         <translation>Refaire</translation>
     </message>
@@ -235,47 +366,47 @@
         <translation>{n} image(s) conservée(s)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="449"/>
+        <location filename="../screens/measure.py" line="458"/>
         <source>Nothing measured yet: touch a device to begin.</source>
         <translation>Aucune mesure pour l&apos;instant : touchez un appareil pour commencer.</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="455"/>
+        <location filename="../screens/measure.py" line="464"/>
         <source>... and {n} earlier</source>
         <translation>… et {n} plus ancienne(s)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="459"/>
+        <location filename="../screens/measure.py" line="468"/>
         <source>{time}  {what}: {value}</source>
         <translation>{time}  {what} : {value}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="468"/>
+        <location filename="../screens/measure.py" line="477"/>
         <source>(not accepted yet)</source>
         <translation>(pas encore validée)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="572"/>
+        <location filename="../screens/measure.py" line="581"/>
         <source>Done</source>
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="572"/>
+        <location filename="../screens/measure.py" line="581"/>
         <source>Back to the menu</source>
         <translation>Retour aux mesures</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="592"/>
+        <location filename="../screens/measure.py" line="601"/>
         <source>Measured at {time}</source>
         <translation>Mesuré à {time}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="598"/>
+        <location filename="../screens/measure.py" line="607"/>
         <source>Outside the usual range: {what}. Point it out to the doctor.</source>
         <translation>Hors des valeurs habituelles : {what}. Signalez-le au médecin.</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="605"/>
+        <location filename="../screens/measure.py" line="614"/>
         <source>Note: {notes}</source>
         <translation>À noter : {notes}</translation>
     </message>
@@ -413,546 +544,646 @@
         <translation>L&apos;image n&apos;a pas pu être enregistrée. Reprenez la photo ; si cela recommence, appelez votre technicien.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="88"/>
+        <location filename="../messages.py" line="86"/>
+        <source>The support bundle could not be written ({path}). Is the disk full?</source>
+        <translation>Le dossier d&apos;assistance n&apos;a pas pu être écrit ({path}). Le disque est-il plein ?</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="91"/>
+        <source>The cabin has not been cleaned since the last patient: finish the cleaning first.</source>
+        <translation>La cabine n&apos;a pas été nettoyée depuis le dernier patient : terminez d&apos;abord le nettoyage.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="95"/>
+        <source>Confirm every item of the cleaning checklist first.</source>
+        <translation>Confirmez d&apos;abord chaque élément de la liste de nettoyage.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="102"/>
         <source>Something went wrong ({code}).</source>
         <translation>Un problème est survenu ({code}).</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="95"/>
+        <location filename="../messages.py" line="110"/>
+        <source>Blood pressure cuff</source>
+        <translation>Brassard du tensiomètre</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="111"/>
+        <source>Thermometer probe cover</source>
+        <translation>Protège-sonde du thermomètre</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="112"/>
+        <source>Oximeter clip</source>
+        <translation>Pince de l&apos;oxymètre</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="113"/>
+        <source>Otoscope speculum</source>
+        <translation>Spéculum de l&apos;otoscope</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="114"/>
+        <source>Screen</source>
+        <translation>Écran</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="115"/>
+        <source>Seat</source>
+        <translation>Siège</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="122"/>
         <source>Home</source>
         <translation>Accueil</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="96"/>
+        <location filename="../messages.py" line="123"/>
         <source>Identity</source>
         <translation>Identité</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="97"/>
+        <location filename="../messages.py" line="124"/>
         <source>Consent</source>
         <translation>Consentement</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="98"/>
+        <location filename="../messages.py" line="125"/>
         <source>Reason for the visit</source>
         <translation>Motif de consultation</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="99"/>
+        <location filename="../messages.py" line="126"/>
         <source>Measurements</source>
         <translation>Mesures</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="100"/>
+        <location filename="../messages.py" line="127"/>
         <source>Waiting for a doctor</source>
         <translation>En attente d&apos;un médecin</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="101"/>
+        <location filename="../messages.py" line="128"/>
         <source>With the doctor</source>
         <translation>Avec le médecin</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="102"/>
+        <location filename="../messages.py" line="129"/>
         <source>Report</source>
         <translation>Compte rendu</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="103"/>
+        <location filename="../messages.py" line="130"/>
         <source>Cleaning</source>
         <translation>Nettoyage</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="104"/>
+        <location filename="../messages.py" line="131"/>
         <source>Emergency referral</source>
         <translation>Orientation vers les urgences</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="105"/>
+        <location filename="../messages.py" line="132"/>
         <source>Ended</source>
         <translation>Terminée</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="106"/>
+        <location filename="../messages.py" line="133"/>
         <source>Out of service</source>
         <translation>Hors service</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="113"/>
+        <location filename="../messages.py" line="140"/>
         <source>Fever</source>
         <translation>Fièvre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="114"/>
+        <location filename="../messages.py" line="141"/>
         <source>Cough, cold</source>
         <translation>Toux, rhume</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="115"/>
+        <location filename="../messages.py" line="142"/>
         <source>Sore throat</source>
         <translation>Mal de gorge</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="116"/>
+        <location filename="../messages.py" line="143"/>
         <source>Ear pain</source>
         <translation>Douleur à l&apos;oreille</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="117"/>
+        <location filename="../messages.py" line="144"/>
         <source>Urinary problem</source>
         <translation>Problème urinaire</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="118"/>
+        <location filename="../messages.py" line="145"/>
         <source>Skin problem</source>
         <translation>Problème de peau</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="119"/>
+        <location filename="../messages.py" line="146"/>
         <source>Red or sore eye</source>
         <translation>Œil rouge ou douloureux</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="120"/>
+        <location filename="../messages.py" line="147"/>
         <source>Stomach, digestion</source>
         <translation>Ventre, digestion</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="121"/>
+        <location filename="../messages.py" line="148"/>
         <source>Back pain</source>
         <translation>Mal de dos</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="122"/>
+        <location filename="../messages.py" line="149"/>
         <source>Headache</source>
         <translation>Mal de tête</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="123"/>
+        <location filename="../messages.py" line="150"/>
         <source>Prescription renewal</source>
         <translation>Renouvellement d&apos;ordonnance</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="124"/>
+        <location filename="../messages.py" line="151"/>
         <source>Other reason</source>
         <translation>Autre motif</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="131"/>
+        <location filename="../messages.py" line="158"/>
         <source>Pain or tightness in the chest?</source>
         <translation>Une douleur ou une oppression dans la poitrine ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="132"/>
+        <location filename="../messages.py" line="159"/>
         <source>Great difficulty breathing?</source>
         <translation>Une grande difficulté à respirer ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="133"/>
+        <location filename="../messages.py" line="160"/>
         <source>Face drooping, arm weakness or trouble speaking, even briefly?</source>
         <translation>Un visage qui se déforme, un bras qui faiblit ou du mal à parler, même peu de temps ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="136"/>
+        <location filename="../messages.py" line="163"/>
         <source>Heavy bleeding that does not stop?</source>
         <translation>Un saignement important qui ne s&apos;arrête pas ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="137"/>
+        <location filename="../messages.py" line="164"/>
         <source>Fainted or lost consciousness?</source>
         <translation>Un malaise avec perte de connaissance ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="138"/>
+        <location filename="../messages.py" line="165"/>
         <source>Swelling of the face or throat, or a severe allergic reaction?</source>
         <translation>Un gonflement du visage ou de la gorge, ou une forte réaction allergique ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="141"/>
+        <location filename="../messages.py" line="168"/>
         <source>Thoughts of ending their life?</source>
         <translation>Des idées de mettre fin à ses jours ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="142"/>
+        <location filename="../messages.py" line="169"/>
         <source>Pregnant, with bleeding or belly pain?</source>
         <translation>Une grossesse, avec des saignements ou des douleurs au ventre ?</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="151"/>
+        <location filename="../messages.py" line="178"/>
         <source>A teleconsultation is a real medical consultation with a doctor, by video. The doctor sees and hears you, and sees the measurements taken here.</source>
         <translation>Une téléconsultation est une vraie consultation médicale, avec un médecin, par vidéo. Le médecin vous voit, vous entend et voit les mesures prises ici.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="156"/>
+        <location filename="../messages.py" line="183"/>
         <source>Only the doctor, the assistant beside you and your own doctors see your data. They are protected by medical confidentiality.</source>
         <translation>Seuls le médecin, l&apos;assistant à vos côtés et vos propres médecins voient vos données. Elles sont protégées par le secret médical.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="161"/>
+        <location filename="../messages.py" line="188"/>
         <source>The assistant stays with you during the whole consultation to help you.</source>
         <translation>L&apos;assistant reste avec vous pendant toute la consultation pour vous aider.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="164"/>
+        <location filename="../messages.py" line="191"/>
         <source>You may stop at any moment, without giving a reason.</source>
         <translation>Vous pouvez arrêter à tout moment, sans donner de raison.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="175"/>
+        <location filename="../messages.py" line="202"/>
         <source>Blood pressure</source>
         <translation>Tension artérielle</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="176"/>
-        <location filename="../messages.py" line="177"/>
+        <location filename="../messages.py" line="203"/>
+        <location filename="../messages.py" line="204"/>
         <source>Temperature</source>
         <translation>Température</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="178"/>
-        <location filename="../messages.py" line="179"/>
+        <location filename="../messages.py" line="205"/>
+        <location filename="../messages.py" line="206"/>
         <source>Oxygen (SpO2) and pulse</source>
         <translation>Oxygène (SpO2) et pouls</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="180"/>
-        <location filename="../messages.py" line="191"/>
+        <location filename="../messages.py" line="207"/>
+        <location filename="../messages.py" line="218"/>
         <source>Otoscope</source>
         <translation>Otoscope</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="188"/>
+        <location filename="../messages.py" line="215"/>
         <source>Blood pressure monitor</source>
         <translation>Tensiomètre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
+        <location filename="../messages.py" line="216"/>
         <source>Thermometer</source>
         <translation>Thermomètre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="190"/>
+        <location filename="../messages.py" line="217"/>
         <source>Pulse oximeter</source>
         <translation>Oxymètre de pouls</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="192"/>
+        <location filename="../messages.py" line="219"/>
         <source>Camera</source>
         <translation>Caméra</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="193"/>
+        <location filename="../messages.py" line="220"/>
         <source>Room camera</source>
         <translation>Caméra de la cabine</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="200"/>
+        <location filename="../messages.py" line="227"/>
         <source>ready</source>
         <translation>prêt</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="201"/>
+        <location filename="../messages.py" line="228"/>
         <source>connecting...</source>
         <translation>connexion…</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="202"/>
+        <location filename="../messages.py" line="229"/>
         <source>in use</source>
         <translation>en cours d&apos;utilisation</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="203"/>
+        <location filename="../messages.py" line="230"/>
         <source>not connected</source>
         <translation>non branché</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="204"/>
+        <location filename="../messages.py" line="231"/>
         <source>not installed in this cabin</source>
         <translation>non installé dans cette cabine</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="212"/>
+        <location filename="../messages.py" line="239"/>
         <source>Please take the measurement again.</source>
         <translation>Refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="213"/>
+        <location filename="../messages.py" line="240"/>
         <source>Ask the patient to stay still and not to talk, then take it again.</source>
         <translation>Demandez au patient de rester immobile et de ne pas parler, puis refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="216"/>
+        <location filename="../messages.py" line="243"/>
         <source>Check how the sensor is placed on the patient, then take it again.</source>
         <translation>Vérifiez la position du capteur sur le patient, puis refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="219"/>
+        <location filename="../messages.py" line="246"/>
         <source>The cuff seems loose: tighten it on the bare arm (one finger should just slip under it), then take it again.</source>
         <translation>Le brassard semble trop lâche : resserrez-le sur le bras nu (un doigt doit tout juste passer dessous), puis refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="224"/>
+        <location filename="../messages.py" line="251"/>
         <source>Let the patient rest for a minute, then take it again.</source>
         <translation>Laissez le patient se reposer une minute, puis refaites la mesure.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="227"/>
+        <location filename="../messages.py" line="254"/>
         <source>Stop: do not use this device again, and call a technician.</source>
         <translation>Arrêtez : n&apos;utilisez plus cet appareil et appelez un technicien.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="230"/>
+        <location filename="../messages.py" line="257"/>
         <source>This device is out of service: do not use it, and call a technician.</source>
         <translation>Cet appareil est hors service : ne l&apos;utilisez pas et appelez un technicien.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="245"/>
+        <location filename="../messages.py" line="272"/>
         <source>{device}: the measurement did not succeed.</source>
         <translation>{device} : la mesure n&apos;a pas abouti.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="246"/>
+        <location filename="../messages.py" line="273"/>
         <source>{device}: not connected. Check that its cable is plugged in at both ends, then try again.</source>
         <translation>{device} : non branché. Vérifiez que le câble est bien branché aux deux bouts, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="251"/>
+        <location filename="../messages.py" line="278"/>
         <source>{device}: the device is not answering. Check that it is switched on and plugged in, then try again.</source>
         <translation>{device} : l&apos;appareil ne répond pas. Vérifiez qu&apos;il est allumé et branché, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="256"/>
+        <location filename="../messages.py" line="283"/>
         <source>{device}: the device is not ready to measure (probe still in its holder, cuff not yet deflated...). Wait a moment, then try again.</source>
         <translation>{device} : l&apos;appareil n&apos;est pas prêt à mesurer (sonde encore dans son support, brassard pas encore dégonflé…). Attendez un instant, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="261"/>
+        <location filename="../messages.py" line="288"/>
         <source>{device}: the device answers in a way the cabin does not understand. Unplug it and plug it in again; if it happens again, call a technician.</source>
         <translation>{device} : l&apos;appareil répond d&apos;une façon que la cabine ne comprend pas. Débranchez-le puis rebranchez-le ; si cela recommence, appelez un technicien.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="266"/>
+        <location filename="../messages.py" line="293"/>
         <source>{device}: the device is busy. Wait a few seconds, then try again.</source>
         <translation>{device} : l&apos;appareil est occupé. Attendez quelques secondes, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="272"/>
+        <location filename="../messages.py" line="299"/>
         <source>{device}: the cuff is not empty yet. Wait for it to deflate completely, then try again.</source>
-        <translation>{device} : le brassard n'est pas encore vide. Attendez qu'il soit complètement dégonflé, puis réessayez.</translation>
+        <translation>{device} : le brassard n&apos;est pas encore vide. Attendez qu&apos;il soit complètement dégonflé, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="277"/>
+        <location filename="../messages.py" line="304"/>
         <source>{device}: the probe is not ready (not plugged into the thermometer, or the thermometer is in another mode). Check the probe, then try again.</source>
-        <translation>{device} : la sonde n'est pas prête (pas branchée sur le thermomètre, ou thermomètre dans un autre mode). Vérifiez la sonde, puis réessayez.</translation>
+        <translation>{device} : la sonde n&apos;est pas prête (pas branchée sur le thermomètre, ou thermomètre dans un autre mode). Vérifiez la sonde, puis réessayez.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="284"/>
+        <location filename="../messages.py" line="311"/>
         <source>{device}: the device reported a problem ({code}).</source>
         <translation>{device} : l&apos;appareil signale un problème ({code}).</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="290"/>
+        <location filename="../messages.py" line="317"/>
         <source>(device code {code})</source>
         <translation>(code de l&apos;appareil {code})</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="299"/>
+        <location filename="../messages.py" line="326"/>
         <source>Very high blood pressure</source>
         <translation>Tension très élevée</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="300"/>
+        <location filename="../messages.py" line="327"/>
         <source>Low blood pressure</source>
         <translation>Tension basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="301"/>
+        <location filename="../messages.py" line="328"/>
         <source>High temperature</source>
         <translation>Température élevée</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="302"/>
+        <location filename="../messages.py" line="329"/>
         <source>Low temperature</source>
         <translation>Température basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="303"/>
+        <location filename="../messages.py" line="330"/>
         <source>Low oxygen saturation</source>
         <translation>Saturation en oxygène basse</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="304"/>
+        <location filename="../messages.py" line="331"/>
         <source>Unusual pulse rate</source>
         <translation>Pouls inhabituel</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="312"/>
+        <location filename="../messages.py" line="339"/>
         <source>movement during the measurement</source>
         <translation>mouvement pendant la mesure</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="313"/>
+        <location filename="../messages.py" line="340"/>
         <source>signal lost for a while</source>
         <translation>signal perdu un moment</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="314"/>
+        <location filename="../messages.py" line="341"/>
         <source>finger out of the clip</source>
         <translation>doigt hors de la pince</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="315"/>
+        <location filename="../messages.py" line="342"/>
         <source>weak pulse signal</source>
         <translation>signal du pouls faible</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="316"/>
+        <location filename="../messages.py" line="343"/>
         <source>faint pulse signal</source>
         <translation>signal du pouls à peine suffisant</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="317"/>
+        <location filename="../messages.py" line="344"/>
         <source>device battery low</source>
         <translation>pile de l&apos;appareil faible</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="318"/>
+        <location filename="../messages.py" line="345"/>
         <source>above what the device can measure</source>
         <translation>au-dessus de ce que l&apos;appareil peut mesurer</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="319"/>
+        <location filename="../messages.py" line="346"/>
         <source>below what the device can measure</source>
         <translation>en dessous de ce que l&apos;appareil peut mesurer</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="320"/>
+        <location filename="../messages.py" line="347"/>
         <source>unlikely value: check it</source>
         <translation>valeur peu vraisemblable : à vérifier</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="321"/>
+        <location filename="../messages.py" line="348"/>
         <source>value not yet stable</source>
         <translation>valeur pas encore stable</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="328"/>
+        <location filename="../messages.py" line="355"/>
         <source>.</source>
         <comment>decimal separator</comment>
         <translation>,</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="336"/>
+        <location filename="../messages.py" line="363"/>
         <source>{systolic}/{diastolic} mmHg</source>
         <translation>{systolic}/{diastolic} mmHg</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="345"/>
+        <location filename="../messages.py" line="372"/>
         <source>SpO2 {spo2} %</source>
         <translation>SpO2 {spo2} %</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="358"/>
+        <location filename="../messages.py" line="385"/>
         <source>mean {mean} mmHg</source>
         <translation>moyenne {mean} mmHg</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="362"/>
+        <location filename="../messages.py" line="389"/>
         <source>under the tongue</source>
         <translation>sous la langue</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="363"/>
+        <location filename="../messages.py" line="390"/>
         <source>under the arm</source>
         <translation>sous le bras</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="364"/>
+        <location filename="../messages.py" line="391"/>
         <source>rectal</source>
         <translation>rectale</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="374"/>
+        <location filename="../messages.py" line="401"/>
         <source>pulse {pulse}/min</source>
         <translation>pouls {pulse}/min</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="381"/>
+        <location filename="../messages.py" line="408"/>
         <source>Left ear</source>
         <translation>Oreille gauche</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="382"/>
+        <location filename="../messages.py" line="409"/>
         <source>Right ear</source>
         <translation>Oreille droite</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="384"/>
+        <location filename="../messages.py" line="411"/>
         <source>Other</source>
         <translation>Autre</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="390"/>
+        <location filename="../messages.py" line="417"/>
         <source>Patient seated, back supported, feet flat, arm resting at heart level. Cuff on the bare upper arm, 2 cm above the elbow. No talking, no moving.</source>
         <translation>Patient assis, dos appuyé, pieds à plat, bras posé à hauteur du cœur. Brassard sur le bras nu, 2 cm au-dessus du coude. Ni parler, ni bouger.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="395"/>
+        <location filename="../messages.py" line="422"/>
         <source>The cuff is inflating. The patient stays still and silent.</source>
         <translation>Le brassard se gonfle. Le patient reste immobile et silencieux.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="398"/>
+        <location filename="../messages.py" line="425"/>
         <source>The cuff is deflating: almost done. The patient stays still.</source>
         <translation>Le brassard se dégonfle : c&apos;est presque fini. Le patient reste immobile.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="401"/>
-        <location filename="../messages.py" line="404"/>
+        <location filename="../messages.py" line="428"/>
+        <location filename="../messages.py" line="431"/>
         <source>Take the probe out of its holder and put a new cover on it.</source>
         <translation>Sortez la sonde de son support et mettez-lui un embout neuf.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="407"/>
+        <location filename="../messages.py" line="434"/>
         <source>Probe under the tongue, far back to one side. The patient keeps the mouth closed until the beep.</source>
         <translation>Sonde sous la langue, bien au fond sur le côté. Le patient garde la bouche fermée jusqu&apos;au bip.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="412"/>
-        <location filename="../messages.py" line="417"/>
+        <location filename="../messages.py" line="439"/>
+        <location filename="../messages.py" line="444"/>
         <source>Put the index or middle finger fully into the clip, nail up. The hand rests, warm and still.</source>
         <translation>Mettez l&apos;index ou le majeur bien au fond de la pince, ongle vers le haut. La main reste posée, au chaud et immobile.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="422"/>
+        <location filename="../messages.py" line="449"/>
         <source>Measuring: the hand stays still until the values settle.</source>
         <translation>Mesure en cours : la main reste immobile jusqu&apos;à ce que les valeurs se stabilisent.</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="425"/>
+        <location filename="../messages.py" line="452"/>
         <source>The otoscope is starting...</source>
         <translation>L&apos;otoscope démarre…</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="426"/>
+        <location filename="../messages.py" line="453"/>
         <source>Gently pull the ear up and back, insert the tip, then capture each ear when the eardrum is sharp.</source>
         <translation>Tirez doucement l&apos;oreille vers le haut et l&apos;arrière, introduisez l&apos;embout, puis prenez la photo de chaque oreille quand le tympan est net.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="477"/>
+        <source>out of service: calibration overdue since {date}. Call a technician.</source>
+        <translation>hors service : étalonnage dépassé depuis le {date}. Appelez un technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="480"/>
+        <source>out of service: its self-test failed. Call a technician.</source>
+        <translation>hors service : son autotest a échoué. Appelez un technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="482"/>
+        <source>calibration due on {date}</source>
+        <translation>étalonnage à faire avant le {date}</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="489"/>
+        <source>PASSED</source>
+        <translation>RÉUSSI</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="489"/>
+        <source>FAILED</source>
+        <translation>ÉCHEC</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="494"/>
+        <source>waiting for its test...</source>
+        <translation>en attente de son test...</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="495"/>
+        <source>testing...</source>
+        <translation>test en cours...</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="502"/>
+        <source>disconnected</source>
+        <translation>débranché</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="503"/>
+        <source>reconnected</source>
+        <translation>rebranché</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="504"/>
+        <source>measurement failed</source>
+        <translation>mesure échouée</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="505"/>
+        <source>self-test failed</source>
+        <translation>autotest échoué</translation>
     </message>
 </context>
 <context>
     <name>PlaceholderScreen</name>
     <message>
-        <location filename="../screens/endings.py" line="131"/>
+        <location filename="../screens/endings.py" line="130"/>
         <source>This step is not available on this kiosk yet.</source>
         <translation>Cette étape n&apos;est pas encore disponible sur cette borne.</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="132"/>
+        <location filename="../screens/endings.py" line="131"/>
         <source>End the session</source>
         <translation>Terminer la séance</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="133"/>
+        <location filename="../screens/endings.py" line="132"/>
         <source>Next step</source>
         <translation>Étape suivante</translation>
     </message>
@@ -960,22 +1191,22 @@
 <context>
     <name>ReferredScreen</name>
     <message>
-        <location filename="../screens/endings.py" line="56"/>
+        <location filename="../screens/endings.py" line="55"/>
         <source>Call the emergency services now</source>
         <translation>Appelez les secours maintenant</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="59"/>
+        <location filename="../screens/endings.py" line="58"/>
         <source>A teleconsultation is not suitable for this patient. Call the number above and stay with the patient until help arrives.</source>
         <translation>La téléconsultation ne convient pas à ce patient. Appelez le numéro ci-dessus et restez avec le patient jusqu&apos;à l&apos;arrivée des secours.</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="63"/>
+        <location filename="../screens/endings.py" line="62"/>
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="68"/>
+        <location filename="../screens/endings.py" line="67"/>
         <source>Emergency signs reported:</source>
         <translation>Signes d&apos;urgence signalés :</translation>
     </message>
@@ -983,32 +1214,123 @@
 <context>
     <name>SignInScreen</name>
     <message>
-        <location filename="../screens/signin.py" line="63"/>
+        <location filename="../screens/signin.py" line="66"/>
         <source>Assistant sign-in</source>
         <translation>Connexion de l&apos;assistant</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="64"/>
+        <location filename="../screens/signin.py" line="67"/>
+        <source>Technician</source>
+        <translation>Technicien</translation>
+    </message>
+    <message>
+        <location filename="../screens/signin.py" line="68"/>
         <source>Touch your name, then type your PIN.</source>
         <translation>Touchez votre nom, puis tapez votre code PIN.</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="67"/>
+        <location filename="../screens/signin.py" line="71"/>
         <source>No assistant is registered yet. A technician adds one with the command: kiosk assistant add NAME</source>
         <translation>Aucun assistant n&apos;est encore enregistré. Un technicien en ajoute un avec la commande : kiosk assistant add NOM</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="87"/>
+        <location filename="../screens/signin.py" line="91"/>
         <source>Interrupted sessions waiting: {n}. Sign in to resume them.</source>
         <translation>Séances interrompues en attente : {n}. Connectez-vous pour les reprendre.</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="113"/>
+        <location filename="../screens/signin.py" line="117"/>
         <source>{n} tries left before the screen locks.</source>
         <translation>Encore {n} essai(s) avant le verrouillage de l&apos;écran.</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="125"/>
+        <location filename="../screens/signin.py" line="129"/>
+        <source>First touch your name.</source>
+        <translation>Touchez d&apos;abord votre nom.</translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianScreen</name>
+    <message>
+        <location filename="../screens/technician.py" line="349"/>
+        <source>Sign out</source>
+        <translation>Se déconnecter</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="350"/>
+        <source>Support bundle</source>
+        <translation>Dossier d&apos;assistance</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="351"/>
+        <source>Test all</source>
+        <translation>Tout tester</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="352"/>
+        <source>Cleaning log (newest first)</source>
+        <translation>Journal du nettoyage (le plus récent en premier)</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="365"/>
+        <source>Technician mode: {name}</source>
+        <translation>Mode technicien : {name}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="372"/>
+        <source>Testing {device}... ({n} more to test)</source>
+        <translation>Test de : {device}... (encore {n} à tester)</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="382"/>
+        <source>Devices out of service: {n}</source>
+        <translation>Appareils hors service : {n}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="384"/>
+        <source>Every device is in service.</source>
+        <translation>Tous les appareils sont en service.</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="391"/>
+        <source>Support bundle written: {path}</source>
+        <translation>Dossier d&apos;assistance écrit : {path}</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="407"/>
+        <source>No cleaning recorded yet.</source>
+        <translation>Aucun nettoyage enregistré pour l&apos;instant.</translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianSignInScreen</name>
+    <message>
+        <location filename="../screens/technician.py" line="91"/>
+        <source>Technician sign-in</source>
+        <translation>Connexion technicien</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="92"/>
+        <source>Touch your name, then type your technician PIN.</source>
+        <translation>Touchez votre nom, puis tapez votre code technicien.</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="95"/>
+        <source>No technician is registered. Add one with the command: kiosk technician add NAME</source>
+        <translation>Aucun technicien n&apos;est enregistré. Ajoutez-en un avec la commande : kiosk technician add NOM</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="98"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="139"/>
+        <source>{n} tries left before the screen locks.</source>
+        <translation>Encore {n} essais avant le verrouillage de l&apos;écran.</translation>
+    </message>
+    <message>
+        <location filename="../screens/technician.py" line="151"/>
         <source>First touch your name.</source>
         <translation>Touchez d&apos;abord votre nom.</translation>
     </message>

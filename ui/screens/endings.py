@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from kiosk.flow import CallCancelled, CallEnded, Event, HygieneDone, ReportDelivered, State
+from kiosk.flow import CallCancelled, CallEnded, Event, ReportDelivered, State
 from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
@@ -17,7 +17,6 @@ _NEXT: dict[State, Event] = {
     State.WAITING_FOR_DOCTOR: CallCancelled(),
     State.IN_CALL: CallEnded(),
     State.REPORT: ReportDelivered(),
-    State.HYGIENE: HygieneDone(),
 }
 
 
@@ -108,7 +107,7 @@ class AbandonedScreen(Screen):
 
 
 class PlaceholderScreen(Screen):
-    """Steps that later versions fill (waiting for a doctor, call, report, cleaning...)."""
+    """Steps that later versions fill (waiting for a doctor, call, report...)."""
 
     def __init__(self, bridge: Bridge) -> None:
         super().__init__(bridge)

@@ -21,6 +21,11 @@ class HomeScreen(Screen):
         self.start = big_button(role="primary", name="start_session")
         self.start.setMinimumHeight(140)
         self.start.clicked.connect(lambda: self.bridge.command(lambda s: s.start_session()))
+        # A session that still owes the cabin a cleaning comes before any new patient.
+        self.cleaning = label(kind="notice")
+        self.cleaning.setObjectName("cleaning_due")
+        self.finish_cleaning = big_button(role="primary", name="resume_cleaning")
+        self.finish_cleaning.clicked.connect(self._finish_cleaning)
         self.resume_title = label(kind="subtitle")
         self.resume_box = QVBoxLayout()
         self.resume_buttons: list[QPushButton] = []
@@ -35,6 +40,8 @@ class HomeScreen(Screen):
         layout.setSpacing(20)
         layout.addWidget(self.title)
         layout.addWidget(self.start)
+        layout.addWidget(self.cleaning)
+        layout.addWidget(self.finish_cleaning)
         layout.addWidget(self.resume_title)
         layout.addLayout(self.resume_box)
         layout.addStretch(1)
@@ -49,11 +56,20 @@ class HomeScreen(Screen):
             self.tr("Interrupted sessions: touch one to resume it where it stopped")
         )
         self.sign_out.setText(self.tr("Sign out"))
+        self.cleaning.setText(
+            self.tr("Cleaning to finish: the cabin has not been cleaned since the last patient.")
+        )
+        self.finish_cleaning.setText(self.tr("Finish the cleaning"))
 
     def render(self, snap: Snapshot) -> None:
         name = snap.assistant.name if snap.assistant else ""
         self.title.setText(self.tr("Hello {name}").replace("{name}", name))
-        shown = tuple((item.id, item.patient, item.state) for item in snap.resumable[:4])
+        due = snap.cleaning_due
+        self.start.setEnabled(due is None)
+        self.cleaning.setVisible(due is not None)
+        self.finish_cleaning.setVisible(due is not None)
+        others = [item for item in snap.resumable if due is None or item.id != due.id]
+        shown = tuple((item.id, item.patient, item.state) for item in others[:4])
         if shown != self._shown:  # rebuild only when the list changes: no flicker, no lost tap
             self._shown = shown
             for button in self.resume_buttons:
@@ -73,7 +89,13 @@ class HomeScreen(Screen):
                 self.resume_box.addWidget(button)
                 button.show()
                 self.resume_buttons.append(button)
-        self.resume_title.setVisible(bool(snap.resumable))
+        self.resume_title.setVisible(bool(others))
         text = messages.notice(snap.notice.code, snap.notice.params) if snap.notice else ""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+
+    def _finish_cleaning(self) -> None:
+        due = self.snap.cleaning_due if self.snap else None
+        if due is not None:
+            session_id = due.id
+            self.bridge.command(lambda s: s.resume_session(session_id))

@@ -431,15 +431,24 @@ class MeasureScreen(Screen):
                 value = messages.reading_value(newest.kind, newest.values)
                 when = local_time(newest.taken_at)
                 alerts = newest.alerts
+            words = messages.device_status(str(status))
+            out_of_service = state is not None and state.service == "out_of_service"
+            if state is not None and state.service != "ok" and status != "not_installed":
+                service = messages.device_service(
+                    state.service, state.service_reason, state.calibration_due
+                )
+                words = service if out_of_service else f"{words} · {service}"
             tile.show_lines(
                 messages.measurement_name(kind),
                 value,
                 when,
                 [messages.alert_label(a) for a in alerts],
-                messages.device_status(str(status)),
+                words,
             )
-            tile.setEnabled(status == DeviceStatus.READY and view.run is None)
-            tile.setProperty("status", str(status))
+            tile.setEnabled(
+                status == DeviceStatus.READY and view.run is None and not out_of_service
+            )
+            tile.setProperty("status", "out_of_service" if out_of_service else str(status))
             repolish(tile, "alert", "true" if alerts else "false")
         self._render_summary(view)
         self._render_menu_stills(view.stills)

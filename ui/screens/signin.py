@@ -12,7 +12,7 @@ from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
-from ui.widgets.touch import ChoiceGroup, PinPad, label
+from ui.widgets.touch import ChoiceGroup, PinPad, big_button, button_row, label
 
 
 class SignInScreen(Screen):
@@ -36,6 +36,8 @@ class SignInScreen(Screen):
         self.message.setObjectName("notice")
         self.waiting.hide()
         self.message.hide()
+        self.technician = big_button(name="technician")
+        self.technician.clicked.connect(lambda: self.bridge.technician(lambda t: t.open_sign_in()))
         self._locked_until = 0.0
         self._tick = QTimer(self)
         self._tick.setInterval(500)
@@ -49,6 +51,7 @@ class SignInScreen(Screen):
         left.addStretch(1)
         left.addWidget(self.waiting)
         left.addWidget(self.message)
+        left.addLayout(button_row(self.technician, None))
         right = QVBoxLayout()
         right.addStretch(1)
         right.addWidget(self.pad)
@@ -61,6 +64,7 @@ class SignInScreen(Screen):
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Assistant sign-in"))
+        self.technician.setText(self.tr("Technician"))
         self.hint.setText(self.tr("Touch your name, then type your PIN."))
         self.none_yet.setText(
             self.tr(
