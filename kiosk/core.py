@@ -62,6 +62,7 @@ class Core:
             repo, self.config, self.clock, self.devices, self._session
         )
         self.devices.subscribe_events(self.technician.device_event)
+        self.devices.subscribe(self.technician.device_changed)
         await self.technician.start()  # out-of-service marks before the first screen
         await self.devices.start()
         await self._session.start(notice)

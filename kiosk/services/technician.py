@@ -20,7 +20,7 @@ from kiosk import errors
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.services.auth import failures_before_lock, lockout_remaining, verify_pin
-from kiosk.services.devices import DEVICE_NAMES, CheckOutcome, Devices
+from kiosk.services.devices import DEVICE_NAMES, CheckOutcome, Devices, DeviceState
 from kiosk.services.panel import ALL_DEVICES, DevicePanel, device_panel, service_states
 from kiosk.services.session import Notice, SessionService
 from kiosk.services.support import write_support_bundle
@@ -342,6 +342,11 @@ class TechnicianService:
                     self.refresh_service()
             except Exception:
                 logger.exception("technician: idle check failed")
+
+    def device_changed(self, state: DeviceState) -> None:
+        """A device's state changed (connecting, ready, in use...): the open panel follows."""
+        if self._technician is not None:
+            self.publish()
 
     def device_event(self, name: str, kind: str, detail: dict[str, object]) -> None:
         """A device lost or back (from ``Devices``): kept in its history."""
