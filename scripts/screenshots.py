@@ -6,6 +6,7 @@ The patient shown is fictional.
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import tempfile
@@ -62,6 +63,7 @@ def main() -> int:
         repo = Repository(opened.db, SystemClock())
         claire = repo.add_assistant("Claire", hash_pin("1234"))
         repo.add_assistant("Karim", hash_pin("5678"))
+        luc = repo.add_technician("Luc", hash_pin("4321"))
         opened.close()
         config = Config(
             data_dir=Path(data),
@@ -210,6 +212,24 @@ def main() -> int:
         kiosk.window.overlay.show_countdown(None)
         # The home, with the session just left open: the assistant can resume it.
         shot("02-home", lambda s: (s.sign_out(), s.sign_in(claire, "1234")))
+        # The technician's panel, after "Test all", with a calibration due in three weeks.
+        kiosk.bridge.command(lambda s: s.sign_out())
+        kiosk.bridge.technician(lambda t: (t.open_sign_in(), t.sign_in(luc, "4321")))
+        kiosk.bridge.wait_idle()
+        kiosk.bridge.technician(
+            lambda t: t.set_calibration_due("bp", t.today() + datetime.timedelta(days=21))
+        )
+        seen: list[bool] = []
+
+        def tests_done() -> bool:
+            snap = kiosk.bridge.last_technician
+            busy = bool(snap and snap.testing)
+            seen.append(busy)
+            return any(seen) and not busy
+
+        kiosk.bridge.technician(lambda t: t.run_self_tests())
+        wait(app, tests_done, timeout=120)
+        shot("19-technician")
         kiosk.close()
     return 0
 
