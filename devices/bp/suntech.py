@@ -556,13 +556,8 @@ class SuntechDriver(Driver):
                 device_code=0,
                 advice="retake",
             )
-        logger.info(
-            "bp: %d/%d mmHg, mean %d, pulse %d",
-            result.systolic,
-            result.diastolic,
-            result.mean,
-            result.heart_rate,
-        )
+        # No values in the log: a measurement is patient data (logs go into support bundles).
+        logger.info("bp: reading received")
         return BloodPressure(
             systolic=result.systolic,
             diastolic=result.diastolic,

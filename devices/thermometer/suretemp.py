@@ -257,7 +257,7 @@ class SureTempDriver(Driver):
                 "thermometer: algorithm %s names no body site; reporting oral", record.algorithm
             )
             site = "oral"
-        logger.info("thermometer: final %.1f °C (%s)", celsius, site)
+        logger.info("thermometer: final reading received (%s)", site)  # no values: patient data
         return BodyTemperature(
             celsius=celsius,
             site=site,
