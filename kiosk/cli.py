@@ -12,7 +12,8 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from kiosk.config import Config, load_config
 from kiosk.errors import (
     AssistantExists,
     AssistantNotFound,
+    AuthError,
     KioskError,
     TechnicianExists,
     TechnicianNotFound,
@@ -30,6 +32,7 @@ from kiosk.errors import (
 from kiosk.logs import install_file_log
 from kiosk.services.auth import check_pin_format, hash_pin
 from kiosk.storage import Repository, open_database
+from kiosk.storage.repository import AssistantRow
 
 logger = logging.getLogger(__name__)
 
@@ -188,53 +191,65 @@ def ensure_demo_assistant(repo: Repository) -> None:
         repo.add_assistant(DEMO_ASSISTANT, hash_pin(DEMO_PIN))
 
 
-def _assistant_command(args: argparse.Namespace, config: Config) -> int:
+@dataclass(frozen=True)
+class _Role:
+    """Who ``kiosk assistant ...`` and ``kiosk technician ...`` manage: same PIN rules, own table."""
+
+    word: str  # "assistant", "technician"
+    article: str  # "an", "a"
+    exists: type[AuthError]
+    not_found: type[AuthError]
+    by_name: Callable[[Repository, str], AssistantRow | None]
+    add: Callable[[Repository, str, str], int]
+    rows: Callable[[Repository], list[AssistantRow]]
+    set_disabled: Callable[[Repository, int, bool], None]
+
+
+_ROLES = {
+    "assistant": _Role(
+        "assistant",
+        "an",
+        AssistantExists,
+        AssistantNotFound,
+        Repository.assistant_by_name,
+        Repository.add_assistant,
+        Repository.assistants,
+        Repository.set_assistant_disabled,
+    ),
+    "technician": _Role(
+        "technician",
+        "a",
+        TechnicianExists,
+        TechnicianNotFound,
+        Repository.technician_by_name,
+        Repository.add_technician,
+        Repository.technicians,
+        Repository.set_technician_disabled,
+    ),
+}
+
+
+def _people_command(args: argparse.Namespace, config: Config, role: _Role) -> int:
     if args.action is None:
-        raise CliError("say what to do: kiosk assistant add|list|disable|enable")
+        raise CliError(f"say what to do: kiosk {role.word} add|list|disable|enable")
     repo, opened = _repository(config)
     try:
         if args.action == "add":
             name = _valid_name(args.name)
-            if repo.assistant_by_name(name) is not None:
-                raise AssistantExists(f"an assistant named '{name}' already exists")
+            if role.by_name(repo, name) is not None:
+                raise role.exists(f"{role.article} {role.word} named '{name}' already exists")
             pin = _read_pin_twice()
-            repo.add_assistant(name, hash_pin(pin))
-            print(f"assistant '{name}' added")
+            role.add(repo, name, hash_pin(pin))
+            print(f"{role.word} '{name}' added")
         elif args.action == "list":
-            for row in repo.assistants():
+            for row in role.rows(repo):
                 print(f"{row.name}\t{'disabled' if row.disabled else 'active'}")
         else:
-            found = repo.assistant_by_name(args.name)
+            found = role.by_name(repo, args.name)
             if found is None:
-                raise AssistantNotFound(f"no assistant named '{args.name}'")
-            repo.set_assistant_disabled(found.id, args.action == "disable")
-            print(f"assistant '{found.name}' {args.action}d")
-    finally:
-        opened.close()
-    return 0
-
-
-def _technician_command(args: argparse.Namespace, config: Config) -> int:
-    if args.action is None:
-        raise CliError("say what to do: kiosk technician add|list|disable|enable")
-    repo, opened = _repository(config)
-    try:
-        if args.action == "add":
-            name = _valid_name(args.name)
-            if repo.technician_by_name(name) is not None:
-                raise TechnicianExists(f"a technician named '{name}' already exists")
-            pin = _read_pin_twice()
-            repo.add_technician(name, hash_pin(pin))
-            print(f"technician '{name}' added")
-        elif args.action == "list":
-            for row in repo.technicians():
-                print(f"{row.name}\t{'disabled' if row.disabled else 'active'}")
-        else:
-            found = repo.technician_by_name(args.name)
-            if found is None:
-                raise TechnicianNotFound(f"no technician named '{args.name}'")
-            repo.set_technician_disabled(found.id, args.action == "disable")
-            print(f"technician '{found.name}' {args.action}d")
+                raise role.not_found(f"no {role.word} named '{args.name}'")
+            role.set_disabled(repo, found.id, args.action == "disable")
+            print(f"{role.word} '{found.name}' {args.action}d")
     finally:
         opened.close()
     return 0
@@ -295,9 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = _config(args)
         if args.command == "assistant":
-            return _assistant_command(args, config)
+            return _people_command(args, config, _ROLES["assistant"])
         if args.command == "technician":
-            return _technician_command(args, config)
+            return _people_command(args, config, _ROLES["technician"])
         if args.command == "support-bundle":
             return _support_bundle_command(args, config)
         if args.command in ("simulate", "measure", "selftest", "devices"):

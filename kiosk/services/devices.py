@@ -196,6 +196,53 @@ def parse_scenarios(text: str) -> dict[str, str]:
     return out
 
 
+@dataclass
+class Placement:
+    """Where each device is for this run: serial URLs, camera sources, simulators to stop."""
+
+    urls: dict[str, str]
+    sources: dict[str, str]
+    simulators: list[Served]
+
+    async def stop(self) -> None:
+        for served in self.simulators:
+            with contextlib.suppress(Exception):
+                await served.stop()
+        self.simulators.clear()
+
+
+async def place_devices(config: DevicesConfig) -> Placement:
+    """The configured URLs, or simulators on ptys and synthetic cameras when simulated.
+
+    An unknown simulator scenario is a ConfigError naming it (nothing is left running).
+    """
+    placement = Placement(
+        {f: str(getattr(config, f)) for f in FAMILIES},
+        {c: str(getattr(config, c)) for c in CAMERAS},
+        [],
+    )
+    if not config.simulate:
+        return placement
+    scenarios = parse_scenarios(config.simulation_scenarios)
+    for family in FAMILIES:
+        try:
+            served = await start_simulator(
+                family,
+                scenarios.get(family, "normal"),
+                data_format=config.oximeter_format,
+                speed=config.simulation_speed,
+            )
+        except ValueError as exc:  # an unknown scenario: say which, and the valid ones
+            await placement.stop()
+            raise ConfigError(
+                f"devices.simulation_scenarios: {exc}", {"key": "devices.simulation_scenarios"}
+            ) from exc
+        placement.simulators.append(served)
+        placement.urls[family] = served.url
+    placement.sources = {"otoscope": "synthetic:otoscope", "room_camera": "synthetic:room"}
+    return placement
+
+
 # -- one device, watched -----------------------------------------------------------------------
 class DeviceStatus(StrEnum):
     NOT_INSTALLED = "not_installed"  # nothing configured for it in this cabin
@@ -426,7 +473,7 @@ class Devices:
         self.config = config
         self.serial: dict[str, SerialDevice] = {}
         self.cameras: dict[str, CameraDevice] = {}
-        self._simulators: list[Served] = []
+        self._placement: Placement | None = None  # the simulators to stop, when simulated
         self._listeners: list[StateListener] = []
         self._event_listeners: list[EventListener] = []
         self._service: dict[str, ServiceState] = {}
@@ -479,27 +526,9 @@ class Devices:
         return self._service.get(family, ServiceState())
 
     async def start(self) -> None:
-        urls = {f: str(getattr(self.config, f)) for f in FAMILIES}
-        sources = {c: str(getattr(self.config, c)) for c in CAMERAS}
-        if self.config.simulate:
-            scenarios = parse_scenarios(self.config.simulation_scenarios)
-            for family in FAMILIES:
-                try:
-                    served = await start_simulator(
-                        family,
-                        scenarios.get(family, "normal"),
-                        data_format=self.config.oximeter_format,
-                        speed=self.config.simulation_speed,
-                    )
-                except ValueError as exc:  # an unknown scenario: say which, and the valid ones
-                    await self.stop()
-                    raise ConfigError(
-                        f"devices.simulation_scenarios: {exc}",
-                        {"key": "devices.simulation_scenarios"},
-                    ) from exc
-                self._simulators.append(served)
-                urls[family] = served.url
-            sources = {"otoscope": "synthetic:otoscope", "room_camera": "synthetic:room"}
+        placement = await place_devices(self.config)
+        self._placement = placement
+        urls, sources = placement.urls, placement.sources
         for family in FAMILIES:
             if not urls[family]:
                 continue
@@ -527,10 +556,8 @@ class Devices:
             await device.stop()
         for camera in list(self.cameras.values()):
             await camera.stop()
-        for served in self._simulators:
-            with contextlib.suppress(Exception):
-                await served.stop()
-        self._simulators.clear()
+        if self._placement is not None:
+            await self._placement.stop()
 
     def states(self) -> tuple[DeviceState, ...]:
         out: list[DeviceState] = []
@@ -640,22 +667,9 @@ async def run_self_tests(
     only: Sequence[str] | None = None,
 ) -> list[CheckOutcome]:
     """Identify and self-test every configured device, one after the other."""
-    urls = {f: str(getattr(config, f)) for f in FAMILIES}
-    sources = {c: str(getattr(config, c)) for c in CAMERAS}
-    simulators: list[Served] = []
+    placement = await place_devices(config)
+    urls, sources = placement.urls, placement.sources
     try:
-        if config.simulate:
-            scenarios = parse_scenarios(config.simulation_scenarios)
-            for family in FAMILIES:
-                served = await start_simulator(
-                    family,
-                    scenarios.get(family, "normal"),
-                    data_format=config.oximeter_format,
-                    speed=config.simulation_speed,
-                )
-                simulators.append(served)
-                urls[family] = served.url
-            sources = {"otoscope": "synthetic:otoscope", "room_camera": "synthetic:room"}
         outcomes: list[CheckOutcome] = []
         for family in FAMILIES:
             if not urls[family] or (only and family not in only):
@@ -671,9 +685,7 @@ async def run_self_tests(
             outcomes.append(await self_test_camera(name, sources[name]))
         return outcomes
     finally:
-        for served in simulators:
-            with contextlib.suppress(Exception):
-                await served.stop()
+        await placement.stop()
 
 
 def list_serial_ports() -> list[dict[str, str | None]]:
