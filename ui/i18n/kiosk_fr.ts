@@ -55,92 +55,92 @@
 <context>
     <name>DeviceCard</name>
     <message>
-        <location filename="../screens/technician.py" line="219"/>
+        <location filename="../screens/technician.py" line="160"/>
         <source>− 1 month</source>
         <translation>− 1 mois</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="220"/>
+        <location filename="../screens/technician.py" line="161"/>
         <source>+ 1 month</source>
         <translation>+ 1 mois</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="221"/>
+        <location filename="../screens/technician.py" line="162"/>
         <source>+ 1 year</source>
         <translation>+ 1 an</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="222"/>
+        <location filename="../screens/technician.py" line="163"/>
         <source>Set date</source>
         <translation>Valider</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="223"/>
+        <location filename="../screens/technician.py" line="164"/>
         <source>Test this device</source>
         <translation>Tester cet appareil</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="243"/>
+        <location filename="../screens/technician.py" line="184"/>
         <source>in service</source>
         <translation>en service</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="248"/>
+        <location filename="../screens/technician.py" line="189"/>
         <source>Model: {v}</source>
         <translation>Modèle : {v}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="249"/>
+        <location filename="../screens/technician.py" line="190"/>
         <source>Serial no.: {v}</source>
         <translation>N° de série : {v}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="250"/>
+        <location filename="../screens/technician.py" line="191"/>
         <source>Firmware: {v}</source>
         <translation>Micrologiciel : {v}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="253"/>
+        <location filename="../screens/technician.py" line="194"/>
         <source>Port: {v}</source>
         <translation>Port : {v}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="256"/>
+        <location filename="../screens/technician.py" line="197"/>
         <source>Last self-test: never</source>
         <translation>Dernier autotest : jamais</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="259"/>
+        <location filename="../screens/technician.py" line="200"/>
         <source>Last self-test: {verdict} on {time} ({summary})</source>
         <translation>Dernier autotest : {verdict} le {time} ({summary})</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="272"/>
+        <location filename="../screens/technician.py" line="213"/>
         <source>{code}: {n} time(s), last on {time}</source>
         <translation>{code} : {n} fois, la dernière le {time}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="278"/>
+        <location filename="../screens/technician.py" line="219"/>
         <source>Errors:</source>
         <translation>Erreurs :</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="280"/>
+        <location filename="../screens/technician.py" line="221"/>
         <source>Errors: none recorded</source>
         <translation>Erreurs : aucune enregistrée</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="285"/>
+        <location filename="../screens/technician.py" line="226"/>
         <source>not set</source>
         <translation>non renseignée</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="286"/>
+        <location filename="../screens/technician.py" line="227"/>
         <source>Calibration due: {date}</source>
         <translation>Étalonnage à faire avant le : {date}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="288"/>
+        <location filename="../screens/technician.py" line="229"/>
         <source>new date: {date}</source>
         <translation>nouvelle date : {date}</translation>
     </message>
@@ -1171,6 +1171,19 @@
     </message>
 </context>
 <context>
+    <name>PinSignIn</name>
+    <message>
+        <location filename="../widgets/pin_sign_in.py" line="111"/>
+        <source>{n} tries left before the screen locks.</source>
+        <translation>Encore {n} essai(s) avant le verrouillage de l&apos;écran.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/pin_sign_in.py" line="123"/>
+        <source>First touch your name.</source>
+        <translation>Touchez d&apos;abord votre nom.</translation>
+    </message>
+</context>
+<context>
     <name>PlaceholderScreen</name>
     <message>
         <location filename="../screens/endings.py" line="130"/>
@@ -1214,90 +1227,80 @@
 <context>
     <name>SignInScreen</name>
     <message>
-        <location filename="../screens/signin.py" line="66"/>
+        <location filename="../screens/signin.py" line="43"/>
         <source>Assistant sign-in</source>
         <translation>Connexion de l&apos;assistant</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="67"/>
+        <location filename="../screens/signin.py" line="44"/>
         <source>Technician</source>
         <translation>Technicien</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="68"/>
+        <location filename="../screens/signin.py" line="45"/>
         <source>Touch your name, then type your PIN.</source>
         <translation>Touchez votre nom, puis tapez votre code PIN.</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="71"/>
+        <location filename="../screens/signin.py" line="48"/>
         <source>No assistant is registered yet. A technician adds one with the command: kiosk assistant add NAME</source>
         <translation>Aucun assistant n&apos;est encore enregistré. Un technicien en ajoute un avec la commande : kiosk assistant add NOM</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="91"/>
+        <location filename="../screens/signin.py" line="61"/>
         <source>Interrupted sessions waiting: {n}. Sign in to resume them.</source>
         <translation>Séances interrompues en attente : {n}. Connectez-vous pour les reprendre.</translation>
-    </message>
-    <message>
-        <location filename="../screens/signin.py" line="117"/>
-        <source>{n} tries left before the screen locks.</source>
-        <translation>Encore {n} essai(s) avant le verrouillage de l&apos;écran.</translation>
-    </message>
-    <message>
-        <location filename="../screens/signin.py" line="129"/>
-        <source>First touch your name.</source>
-        <translation>Touchez d&apos;abord votre nom.</translation>
     </message>
 </context>
 <context>
     <name>TechnicianScreen</name>
     <message>
-        <location filename="../screens/technician.py" line="349"/>
+        <location filename="../screens/technician.py" line="290"/>
         <source>Sign out</source>
         <translation>Se déconnecter</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="350"/>
+        <location filename="../screens/technician.py" line="291"/>
         <source>Support bundle</source>
         <translation>Dossier d&apos;assistance</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="351"/>
+        <location filename="../screens/technician.py" line="292"/>
         <source>Test all</source>
         <translation>Tout tester</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="352"/>
+        <location filename="../screens/technician.py" line="293"/>
         <source>Cleaning log (newest first)</source>
         <translation>Journal du nettoyage (le plus récent en premier)</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="365"/>
+        <location filename="../screens/technician.py" line="306"/>
         <source>Technician mode: {name}</source>
         <translation>Mode technicien : {name}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="372"/>
+        <location filename="../screens/technician.py" line="313"/>
         <source>Testing {device}... ({n} more to test)</source>
         <translation>Test de : {device}... (encore {n} à tester)</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="382"/>
+        <location filename="../screens/technician.py" line="323"/>
         <source>Devices out of service: {n}</source>
         <translation>Appareils hors service : {n}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="384"/>
+        <location filename="../screens/technician.py" line="325"/>
         <source>Every device is in service.</source>
         <translation>Tous les appareils sont en service.</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="391"/>
+        <location filename="../screens/technician.py" line="332"/>
         <source>Support bundle written: {path}</source>
         <translation>Dossier d&apos;assistance écrit : {path}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="407"/>
+        <location filename="../screens/technician.py" line="348"/>
         <source>No cleaning recorded yet.</source>
         <translation>Aucun nettoyage enregistré pour l&apos;instant.</translation>
     </message>
@@ -1305,34 +1308,24 @@
 <context>
     <name>TechnicianSignInScreen</name>
     <message>
-        <location filename="../screens/technician.py" line="91"/>
+        <location filename="../screens/technician.py" line="75"/>
         <source>Technician sign-in</source>
         <translation>Connexion technicien</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="92"/>
+        <location filename="../screens/technician.py" line="76"/>
         <source>Touch your name, then type your technician PIN.</source>
         <translation>Touchez votre nom, puis tapez votre code technicien.</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="95"/>
+        <location filename="../screens/technician.py" line="79"/>
         <source>No technician is registered. Add one with the command: kiosk technician add NAME</source>
         <translation>Aucun technicien n&apos;est enregistré. Ajoutez-en un avec la commande : kiosk technician add NOM</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="98"/>
+        <location filename="../screens/technician.py" line="82"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
-    </message>
-    <message>
-        <location filename="../screens/technician.py" line="139"/>
-        <source>{n} tries left before the screen locks.</source>
-        <translation>Encore {n} essais avant le verrouillage de l&apos;écran.</translation>
-    </message>
-    <message>
-        <location filename="../screens/technician.py" line="151"/>
-        <source>First touch your name.</source>
-        <translation>Touchez d&apos;abord votre nom.</translation>
     </message>
 </context>
 <context>

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import time
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -20,14 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import errors
 from kiosk.services.panel import ALL_DEVICES, DevicePanel
 from kiosk.services.session import Snapshot
 from kiosk.services.technician import TechnicianSnapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
-from ui.widgets.touch import ChoiceGroup, PinPad, big_button, button_row, label
+from ui.widgets.pin_sign_in import PinSignIn
+from ui.widgets.touch import ChoiceGroup, big_button, button_row, label
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -50,42 +49,31 @@ class TechnicianSignInScreen(Screen):
 
     def __init__(self, bridge: Bridge) -> None:
         super().__init__(bridge)
-        self.title = label(kind="title")
-        self.hint = label(kind="subtitle")
-        self.none_yet = label()
-        self.none_yet.setObjectName("no_technician")
-        self.names_box = QWidget()
-        self.names_layout = QGridLayout(self.names_box)
-        self.names: ChoiceGroup | None = None
-        self._names_key: tuple[tuple[int, str], ...] = ()
-        self.pad = PinPad()
-        self.pad.submitted.connect(self._submit)
-        self.message = label(kind="notice")
-        self.message.setObjectName("technician_notice")
-        self.message.hide()
         self.cancel = big_button(name="technician_cancel")
         self.cancel.clicked.connect(lambda: self.bridge.technician(lambda t: t.cancel_sign_in()))
-        self._locked_until = 0.0
-        self._tick = QTimer(self)
-        self._tick.setInterval(500)
-        self._tick.timeout.connect(self._refresh_lock)
-        left = QVBoxLayout()
-        left.addWidget(self.title)
-        left.addWidget(self.hint)
-        left.addWidget(self.none_yet)
-        left.addWidget(self.names_box)
-        left.addStretch(1)
-        left.addWidget(self.message)
-        left.addLayout(button_row(self.cancel, None))
-        right = QVBoxLayout()
-        right.addStretch(1)
-        right.addWidget(self.pad)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(40, 30, 40, 30)
-        layout.setSpacing(40)
-        layout.addLayout(left, 3)
-        layout.addLayout(right, 2)
+        self.panel = PinSignIn(
+            "technician",
+            "no_technician",
+            "technician_notice",
+            lambda technician_id, pin: self.bridge.technician(
+                lambda t: t.sign_in(technician_id, pin)
+            ),
+            below=(button_row(self.cancel, None),),
+        )
+        self.title, self.hint, self.none_yet = (
+            self.panel.title,
+            self.panel.hint,
+            self.panel.none_yet,
+        )
+        self.pad, self.message = self.panel.pad, self.panel.message
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.panel)
         self.retranslate()
+
+    @property
+    def names(self) -> ChoiceGroup | None:
+        return self.panel.names
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Technician sign-in"))
@@ -104,55 +92,12 @@ class TechnicianSignInScreen(Screen):
         tech = self.bridge.last_technician
         if tech is None:
             return
-        key = tuple((t.id, t.name) for t in tech.technicians)
-        if key != self._names_key:
-            self._names_key = key
-            if self.names is not None:
-                self.names.setParent(None)
-                self.names.deleteLater()
-            self.names = ChoiceGroup("technician", [str(i) for i, _ in key], columns=2)
-            for technician_id, name in key:
-                self.names.buttons[str(technician_id)].setText(name)
-            self.names_layout.addWidget(self.names, 0, 0)
-            if len(key) == 1:
-                self.names.set_value(str(key[0][0]))
-        self.none_yet.setVisible(not key)
-        self._locked_until = time.monotonic() + tech.locked_for_s if tech.locked_for_s > 0 else 0.0
-        self._refresh_lock()
-
-    def _refresh_lock(self) -> None:
-        tech = self.bridge.last_technician
-        left = self._locked_until - time.monotonic()
-        locked = left > 0
-        self.pad.setEnabled(not locked and bool(self._names_key))
-        text = ""
-        if locked:
-            self._tick.start()
-            text = messages.notice(errors.SCREEN_LOCKED, {"seconds": int(left + 0.999)})
-        else:
-            self._tick.stop()
-            notice = tech.notice if tech is not None else None
-            if notice is not None and notice.code == errors.WRONG_PIN and tech is not None:
-                text = (
-                    messages.notice(errors.WRONG_PIN, {})
-                    + " "
-                    + self.tr("{n} tries left before the screen locks.").replace(
-                        "{n}", str(tech.attempts_left)
-                    )
-                )
-            elif notice is not None and notice.code != errors.SCREEN_LOCKED:
-                text = messages.notice(notice.code, notice.params)
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-
-    def _submit(self, pin: str) -> None:
-        chosen = self.names.value() if self.names is not None else ""
-        if not chosen:
-            self.message.setText(self.tr("First touch your name."))
-            self.message.show()
-            return
-        technician_id = int(chosen)
-        self.bridge.technician(lambda t: t.sign_in(technician_id, pin))
+        self.panel.show_people(
+            tuple((t.id, t.name) for t in tech.technicians),
+            tech.locked_for_s,
+            tech.notice,
+            tech.attempts_left,
+        )
 
 
 class DeviceCard(QFrame):
