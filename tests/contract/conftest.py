@@ -27,6 +27,15 @@ def device_url(config: pytest.Config, family: str) -> str | None:
     return None
 
 
+@pytest.fixture(params=[*BACKENDS, "device"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each simulator backend, then the real device of the test module's ``FAMILY`` if given."""
+    family = str(request.module.FAMILY)
+    if request.param == "device" and device_url(request.config, family) is None:
+        pytest.skip(f"no real {family} device given (--device-url {family}=URL)")
+    return str(request.param)
+
+
 @asynccontextmanager
 async def served(
     backend: str, model_factory: Callable[[], DeviceModel], speed: float = 1.0

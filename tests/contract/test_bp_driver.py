@@ -28,11 +28,13 @@ from devices.errors import (
 )
 from devices.readings import BloodPressure, Progress
 from devices.simulators.suntech import SuntechModel
-from tests.contract.conftest import BACKENDS, device_url, served
+from tests.contract.conftest import device_url, served
 
 SPEED = 40.0  # a 27-second simulated cycle takes about 0.7 s
 POLL_S = 0.1  # the fastest poll the protocol's 100 ms command spacing allows: more progress seen
 QUICK_REPLY_TIMEOUT = 0.15  # for scenarios that wait on silence
+
+FAMILY = "bp"  # the real device for --device-url bp=URL
 
 
 @dataclass
@@ -56,13 +58,6 @@ class Bench:
 
     async def measure(self) -> BloodPressure:
         return await self.driver.measure(self.progress.append)
-
-
-@pytest.fixture(params=[*BACKENDS, "device"])
-def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "device" and device_url(request.config, "bp") is None:
-        pytest.skip("no real blood-pressure module given (--device-url bp=URL)")
-    return str(request.param)
 
 
 @contextlib.asynccontextmanager

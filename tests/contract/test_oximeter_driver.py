@@ -25,7 +25,7 @@ from devices.link import Link
 from devices.oximeter import NoninDriver, Packet
 from devices.readings import Flag, Oximetry, Progress
 from devices.simulators.nonin import NoninModel
-from tests.contract.conftest import BACKENDS, device_url, served
+from tests.contract.conftest import device_url, served
 
 FAMILY = "oximeter"
 SPEED = 25.0  # 75 frames/s become ~1900: a 5-s stability wait takes a fifth of a second
@@ -34,13 +34,6 @@ SILENCE = 0.4  # how long silence or noise lasts before the driver gives up
 GIVE_UP = 0.6  # 15 simulated seconds
 MEASURE_TIMEOUT = 10.0
 REAL_DEVICE_TIMEOUT = 120.0  # someone has to put a finger in the sensor
-
-
-@pytest.fixture(params=[*BACKENDS, "device"])
-def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "device" and device_url(request.config, FAMILY) is None:
-        pytest.skip("no real oximeter given (--device-url oximeter=URL)")
-    return str(request.param)
 
 
 class Recorder:

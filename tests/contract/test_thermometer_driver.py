@@ -25,20 +25,13 @@ from devices.readings import BodyTemperature, Flag, Progress
 from devices.simulators.suretemp import SCENARIOS, SureTempModel
 from devices.thermometer import SureTempDriver
 from devices.thermometer.protocol import Command
-from tests.contract.conftest import BACKENDS, device_url, served
+from tests.contract.conftest import device_url, served
 
 FAMILY = "thermometer"
 SPEED = 40.0  # a 9 s probe cycle in under a quarter of a second
 WATCH_SPEED = 20.0  # slow enough for several polls while the module predicts
 POLL = 0.1  # the driver polls faster than in the field so short cycles show every phase
 REAL_DEVICE_TIMEOUT = 120.0  # a person has to take the probe out
-
-
-@pytest.fixture(params=[*BACKENDS, "device"])
-def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "device" and device_url(request.config, FAMILY) is None:
-        pytest.skip("no real thermometer given (--device-url thermometer=URL)")
-    return str(request.param)
 
 
 class Recorder:
