@@ -66,16 +66,65 @@ class DevicesConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class CallConfig:
+    """How the cabin reaches the doctor portal (docs/signaling.md).
+
+    The secret is printed once by ``kiosk cabin add``; keep this file readable by the kiosk only.
+    """
+
+    portal_url: str = ""  # http(s)://host:port of the portal; empty: no doctor can be called
+    cabin: str = ""  # the cabin's name at the portal
+    cabin_secret: str = ""
+    # Space-separated stun:, turn: or turns: URLs (turns:turn.example.fr:443?transport=tcp).
+    # None on loopback tests (../shared/traps.md).
+    ice_servers: str = ""
+    turn_username: str = ""  # static TURN credentials...
+    turn_password: str = ""
+    turn_secret: str = ""  # ...or coturn's use-auth-secret, for time-limited credentials
+    turn_ttl_s: float = 3600.0
+    # "synthetic" (a tone, for demonstrations and tests), "alsa:DEVICE" or "pulse:DEVICE";
+    # empty: synthetic when the devices are simulated, else alsa:default.
+    microphone: str = ""
+    heartbeat_s: float = 1.0
+    lost_after_s: float = 5.0  # no heartbeat for this long: the connection is lost
+    otoscope_bitrate: int = 2_500_000  # bit/s; fine detail needs 2 Mbit/s or more
+    # Media only on 127.0.0.1 (a demonstration with the portal and the browser on this machine,
+    # and the tests): ICE otherwise leaves the loopback interface out.
+    loopback_only: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class PortalConfig:
+    """The doctor portal (``kiosk portal``). Binds the loopback interface unless told otherwise."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    tls_cert: str = ""  # PEM files; with both set the portal serves https and wss only
+    tls_key: str = ""
+    login_max_attempts: int = 5
+    login_lockout_s: float = 300.0
+    web_session_ttl_s: float = 12 * 3600.0
+    join_token_ttl_s: float = 60.0
+    average_consultation_s: float = 600.0  # for the wait the assistant is shown
+
+
+@dataclasses.dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
     ui: UiConfig = UiConfig()
     session: SessionConfig = SessionConfig()
     security: SecurityConfig = SecurityConfig()
     devices: DevicesConfig = DevicesConfig()
+    call: CallConfig = CallConfig()
+    portal: PortalConfig = PortalConfig()
 
     @property
     def database_path(self) -> Path:
         return self.data_dir / "kiosk.db"
+
+    @property
+    def portal_database_path(self) -> Path:
+        return self.data_dir / "portal.db"
 
 
 def _check_value(key: str, value: object, annotation: Any) -> object:
@@ -249,4 +298,8 @@ def load_config(
     return typing.cast(Config, _build(Config, data, ""))
 
 
-__all__ = ["Config", "DevicesConfig", "SecurityConfig", "SessionConfig", "UiConfig", "load_config"]
+__all__ = [
+    "CallConfig",
+    "Config",
+    "DevicesConfig",
+    "PortalConfig", "SecurityConfig", "SessionConfig", "UiConfig", "load_config"]

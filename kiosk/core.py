@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from kiosk import errors
+from kiosk.call.service import CallService
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
 from kiosk.services.devices import Devices
@@ -36,6 +37,7 @@ class Core:
         self.devices: Devices | None = None
         self.measurements: MeasurementService | None = None
         self.technician: TechnicianService | None = None
+        self.call: CallService | None = None
 
     @property
     def session(self) -> SessionService:
@@ -65,9 +67,17 @@ class Core:
         self.devices.subscribe(self.technician.device_changed)
         await self.technician.start()  # out-of-service marks before the first screen
         await self.devices.start()
+        self.call = CallService(
+            self.config, self._session, self.measurements, self.devices, self.clock
+        )
+        self._session.call_view = self.call.view
         await self._session.start(notice)
+        await self.call.start()  # after the session: a call that was running resumes
 
     async def stop(self) -> None:
+        if self.call is not None:
+            await self.call.stop()
+            self.call = None
         if self.technician is not None:
             await self.technician.stop()
             self.technician = None

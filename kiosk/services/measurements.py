@@ -139,6 +139,9 @@ class LiveUpdate:
 
 
 LiveListener = Callable[[LiveUpdate], None]
+# Told ("measurement", id) when a reading is accepted or an attempt failed, ("image", id) when a
+# still is stored: the call forwards them to the doctor.
+RecordListener = Callable[[str, int], None]
 
 
 def _reading_view(row: MeasurementRow) -> ReadingView:
@@ -186,6 +189,7 @@ class MeasurementService:
         self._pending_id: int | None = None
         self._preview: asyncio.Task[None] | None = None
         self._live: list[LiveListener] = []
+        self._records: list[RecordListener] = []
         self._capturing = False
         self._closing: asyncio.Task[None] | None = None
         devices.subscribe(self._device_changed)
@@ -197,6 +201,16 @@ class MeasurementService:
     def _emit(self, update: LiveUpdate) -> None:
         for listener in self._live:
             listener(update)
+
+    def subscribe_records(self, listener: RecordListener) -> None:
+        self._records.append(listener)
+
+    def _recorded(self, what: str, row_id: int) -> None:
+        for listener in self._records:
+            try:
+                listener(what, row_id)
+            except Exception:  # a listener's bug must not lose the measurement on screen
+                logger.exception("measure: a record listener failed")
 
     def _device_changed(self, state: DeviceState) -> None:
         self.session.publish()
@@ -271,10 +285,11 @@ class MeasurementService:
                 session_id,
                 {"measurement": self._pending_id, "kind": self._run.kind},
             )
-        self._pending_id = None
+        accepted, self._pending_id = self._pending_id, None
         self._run = None
         self.session.touch()
         self.session.publish()
+        self._recorded("measurement", accepted)
 
     def retake(self) -> None:
         if self._run is None:
@@ -417,6 +432,8 @@ class MeasurementService:
                 )
         self._run = RunView(kind, "failed", "failed", error_code=exc.code, error=params)
         self.session.publish()
+        if kind in STORED_KIND:
+            self._recorded("measurement", measurement_id)
 
     # -- otoscope --------------------------------------------------------------------------
     def _otoscope(self) -> CameraDevice | None:
@@ -519,6 +536,7 @@ class MeasurementService:
         self._capturing = False
         logger.info("measure: otoscope still %d stored (%dx%d)", image_id, width, height)
         self.session.publish()
+        self._recorded("image", image_id)
 
     def discard_still(self, image_id: int) -> None:
         session_id = self._allowed()

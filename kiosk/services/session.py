@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kiosk import errors
+from kiosk.call.state import CallSnapshot
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.errors import FlowError
@@ -112,6 +113,7 @@ class Snapshot:
     notice: Notice | None = None
     emergency_number: str = "15"
     measure: MeasureView | None = None  # devices, the running measurement, what was accepted
+    call: CallSnapshot | None = None  # the doctor's call: waiting room, doctor, requests, report
     seq: int = 0  # increases with every snapshot
 
 
@@ -134,6 +136,7 @@ class SessionService:
         self._seq = 0
         self._watchdog: asyncio.Task[None] | None = None
         self.measurements: MeasurementService | None = None  # attached by the core
+        self.call_view: Callable[[str | None], CallSnapshot] | None = None  # the call service's
         self.last: Snapshot = Snapshot()
 
     # -- life cycle --------------------------------------------------------------------------
@@ -198,6 +201,7 @@ class SessionService:
             measure=(
                 self.measurements.view(self._session_id) if self.measurements is not None else None
             ),
+            call=self.call_view(self._session_id) if self.call_view is not None else None,
             seq=self._seq,
         )
 

@@ -186,6 +186,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "doctors' reports",
+        (
+            # One report per session: a doctor's report that arrives twice (a re-sent message after
+            # a reconnection) is the same row, by its report_id.
+            """CREATE TABLE reports (
+                id INTEGER PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES sessions(id),
+                report_id TEXT NOT NULL UNIQUE,
+                call_id TEXT,
+                doctor TEXT NOT NULL,
+                observations TEXT NOT NULL,
+                conclusion TEXT NOT NULL,
+                advice TEXT NOT NULL,
+                prescription TEXT NOT NULL,
+                orientation TEXT NOT NULL,
+                language TEXT NOT NULL,
+                received_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX reports_session ON reports (session_id)",
+        ),
+    ),
 )
 
 

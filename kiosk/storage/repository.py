@@ -68,6 +68,22 @@ class MeasurementRow:
 
 
 @dataclass(frozen=True)
+class ReportRow:
+    id: int
+    session_id: str
+    report_id: str
+    call_id: str | None
+    doctor: str
+    observations: str
+    conclusion: str
+    advice: str
+    prescription: tuple[str, ...]
+    orientation: str
+    language: str
+    received_at: str
+
+
+@dataclass(frozen=True)
 class ImageRow:
     id: int
     session_id: str
@@ -365,6 +381,7 @@ class Repository:
         self.db.execute("DELETE FROM triage WHERE session_id = ?", [session_id])
         self.db.execute("DELETE FROM measurements WHERE session_id = ?", [session_id])
         self.db.execute("DELETE FROM images WHERE session_id = ?", [session_id])
+        self.db.execute("DELETE FROM reports WHERE session_id = ?", [session_id])
 
     # -- measurements and images ---------------------------------------------------------------
     def add_measurement(
@@ -494,6 +511,61 @@ class Repository:
     def image_png(self, image_id: int) -> bytes | None:
         row = self.db.execute("SELECT png FROM images WHERE id = ?", [image_id]).fetchone()
         return None if row is None else bytes(row[0])
+
+    def add_report(
+        self,
+        session_id: str,
+        report: Mapping[str, Any],
+        doctor: str,
+        call_id: str | None,
+    ) -> bool:
+        """Store a doctor's report; False when this report_id was already stored (a re-send)."""
+        exists = self.db.execute(
+            "SELECT 1 FROM reports WHERE report_id = ?", [str(report["report_id"])]
+        ).fetchone()
+        if exists:
+            return False
+        self.db.table("reports").insert(
+            {
+                "session_id": session_id,
+                "report_id": str(report["report_id"]),
+                "call_id": call_id,
+                "doctor": doctor,
+                "observations": str(report.get("observations", "")),
+                "conclusion": str(report.get("conclusion", "")),
+                "advice": str(report.get("advice", "")),
+                "prescription": json.dumps([str(line) for line in report.get("prescription", [])]),
+                "orientation": str(report.get("orientation", "none")),
+                "language": str(report.get("language", "fr")),
+                "received_at": self._now(),
+            }
+        )
+        return True
+
+    def report(self, session_id: str) -> ReportRow | None:
+        """The session's report (the newest, should a session ever get two)."""
+        rows = list(
+            self.db.table("reports").rows_where(
+                "session_id = ?", [session_id], order_by="id desc", limit=1
+            )
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return ReportRow(
+            id=r["id"],
+            session_id=r["session_id"],
+            report_id=r["report_id"],
+            call_id=r["call_id"],
+            doctor=r["doctor"],
+            observations=r["observations"],
+            conclusion=r["conclusion"],
+            advice=r["advice"],
+            prescription=tuple(json.loads(r["prescription"])),
+            orientation=r["orientation"],
+            language=r["language"],
+            received_at=r["received_at"],
+        )
 
     def add_device_check(
         self,

@@ -1,0 +1,58 @@
+"""The data channel's delivery rules (docs/signaling.md section 5): pure, no I/O.
+
+Reliable messages carry a ``seq`` and stay in the ``Outbox`` until the doctor acknowledges them;
+a new peer connection sends every one still there, in order. The ``Inbox`` drops a ``seq`` it has
+already seen (a re-send) but the caller still acknowledges it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk import signaling
+
+
+@dataclass
+class _Item:
+    seq: int
+    texts: list[str]  # the message, then any unreliable follow-ups (a still's chunks)
+
+
+@dataclass
+class Outbox:
+    next_seq: int = 1
+    _items: list[_Item] = field(default_factory=list)
+
+    def push(
+        self, msg_type: str, follow_ups: list[str] | None = None, /, **fields: Any
+    ) -> tuple[int, list[str]]:
+        """Queue a reliable message; returns its seq and the texts to send now."""
+        seq = self.next_seq
+        self.next_seq += 1
+        texts = [signaling.message(msg_type, seq=seq, **fields), *(follow_ups or [])]
+        self._items.append(_Item(seq, texts))
+        return seq, texts
+
+    def ack(self, seq: int) -> bool:
+        before = len(self._items)
+        self._items = [item for item in self._items if item.seq != seq]
+        return len(self._items) != before
+
+    def pending(self) -> list[str]:
+        """Every text of every unacknowledged message, in order (sent again on a new channel)."""
+        return [text for item in self._items for text in item.texts]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass
+class Inbox:
+    _seen: set[int] = field(default_factory=set)
+
+    def first_time(self, seq: int) -> bool:
+        if seq in self._seen:
+            return False
+        self._seen.add(seq)
+        return True
