@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 # Debian libraries Qt needs even offscreen, and Xvfb for screenshots of real windows.
 DEBS=(libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
-      libxcb-render-util0 libxcb-image0 fonts-dejavu-core xvfb xauth)
+      libxcb-render-util0 libxcb-image0 fonts-dejavu-core xvfb xauth
+      # The doctor's browser in end-to-end tests and benchmarks; ip for the network namespace.
+      chromium chromium-driver iproute2)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -505,6 +505,7 @@ class MeasurementService:
             png, thumbnail = await loop.run_in_executor(None, encode_still, still.image)
         except DeviceError as exc:
             self._capturing = False
+            logger.info("measure: the otoscope still failed: %s", describe_error(exc))
             self._run = RunView(
                 "otoscope", "failed", "failed", error_code=exc.code, error=error_params(exc)
             )

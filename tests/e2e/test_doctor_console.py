@@ -81,6 +81,15 @@ class Stack:
         assert snap is not None
         return snap  # type: ignore[no-any-return]
 
+    def run_view(self) -> tuple[str, str, str] | None:
+        view = self.run(lambda: self.core.session.snapshot().measure)
+        run = view.run if view is not None else None
+        return (run.kind, run.phase, run.step) if run is not None else None
+
+    def images(self) -> int:
+        session_id = self.run(lambda: self.core.session.current_session_id)
+        return len(self.run(lambda: self.core.repo.images(session_id)))
+
     def take(self, kind: str) -> None:
         """The assistant takes and accepts a measurement in the cabin (simulated device)."""
 
@@ -224,9 +233,10 @@ def test_a_whole_consultation_from_the_doctors_browser(stack: Stack) -> None:
         )
         # An otoscope still, in full resolution, within 3 s of the capture.
         stack.run(lambda: stack.core.measurements.start("otoscope"))  # type: ignore[union-attr]
-        time.sleep(1.0)
+        wait_py(lambda: stack.run_view() == ("otoscope", "running", "preview"), 10, "otoscope on")
         began = time.monotonic()
         stack.run_async(stack.core.measurements.capture("right_ear"))  # type: ignore[union-attr]
+        assert stack.images() == 1, f"no still stored: {stack.run_view()}"
         still = wait_js(driver, "window.consoleState.stills[0]", 10, "the still on the page")
         assert time.monotonic() - began < 3.0
         assert (still["width"], still["height"]) == (1280, 960)
