@@ -1,5 +1,5 @@
 """The ``kiosk`` command: ``run``, ``assistant``, ``technician``, ``simulate``, ``measure``,
-``selftest``, ``devices``, ``support-bundle``, ``--version``.
+``selftest``, ``devices``, ``support-bundle``, ``portal``, ``doctor``, ``cabin``, ``--version``.
 
 Errors are one plain line on stderr and a non-zero exit status, never a traceback.
 """
@@ -138,6 +138,51 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write a zip for support: versions, settings without secrets, logs, device history",
     )
     bundle.add_argument("file", type=Path, help="the zip to write")
+
+    portal = commands.add_parser(
+        "portal", help="run the doctor portal (signaling server and console) until interrupted"
+    )
+    portal.add_argument("--host", help="address to listen on (default: portal.host, 127.0.0.1)")
+    portal.add_argument("--port", type=int, help="port (default: portal.port, 8765; 0: any free)")
+    portal.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve https and wss")
+    portal.add_argument("--tls-key", metavar="FILE", help="PEM private key of the certificate")
+
+    doctor = commands.add_parser("doctor", help="manage the doctors who sign in to the portal")
+    doctor_actions = doctor.add_subparsers(dest="action", metavar="ACTION")
+    doctor_add = doctor_actions.add_parser("add", help="add a doctor (asks for the password twice)")
+    doctor_add.add_argument("name", help="sign-in name: letters, digits, '.', '-', '_'")
+    doctor_add.add_argument("--display-name", metavar="TEXT", help="as cabins show it: Dr Martin")
+    doctor_add.add_argument(
+        "--territory",
+        metavar="CODE",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="territories whose cabins the doctor sees (département codes: 29 56 ...)",
+    )
+    doctor_add.add_argument(
+        "--all-territories", action="store_true", help="sees every cabin (--territory: first)"
+    )
+    doctor_add.add_argument("--rpps", metavar="NUMBER", help="the doctor's 11-digit RPPS number")
+    doctor_add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from one line of standard input (scripts)",
+    )
+    doctor_actions.add_parser("list", help="list doctors")
+    doctor_disable = doctor_actions.add_parser(
+        "disable", help="stop a doctor from signing in (ends their sessions)"
+    )
+    doctor_disable.add_argument("name")
+
+    cabin = commands.add_parser("cabin", help="manage the cabins that call the portal")
+    cabin_actions = cabin.add_subparsers(dest="action", metavar="ACTION")
+    cabin_add = cabin_actions.add_parser("add", help="add a cabin and print its secret once")
+    cabin_add.add_argument("name", help="letters, digits, '.', '-', '_'")
+    cabin_add.add_argument("--territory", metavar="CODE", required=True, help="e.g. 29")
+    cabin_actions.add_parser("list", help="list cabins")
+    cabin_revoke = cabin_actions.add_parser("revoke", help="refuse the cabin's secret from now on")
+    cabin_revoke.add_argument("name")
     return parser
 
 
@@ -301,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.command == "run" else logging.WARNING,
+        level=logging.INFO if args.command in ("run", "portal") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command is None:
@@ -319,6 +364,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kiosk import device_commands  # the drivers load only when a device command runs
 
             return device_commands.COMMANDS[args.command](args, config)
+        if args.command in ("portal", "doctor", "cabin"):
+            from kiosk import portal_commands  # aiohttp loads only when the portal runs
+
+            return portal_commands.COMMANDS[args.command](args, config)
         return _run_command(args, config)
     except (KioskError, CliError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
