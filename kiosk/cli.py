@@ -315,14 +315,54 @@ def _support_bundle_command(args: argparse.Namespace, config: Config) -> int:
 
 def _run_command(args: argparse.Namespace, config: Config) -> int:
     install_file_log(config.data_dir)  # read back by the support bundle
+    portal = None
     if args.demo:
         repo, opened = _repository(config)
         try:
             ensure_demo_assistant(repo)
         finally:
             opened.close()
+        if not config.call.portal_url:
+            portal, config = _start_demo_portal(config)
     frontend = _load_frontend()
-    return frontend(config)
+    try:
+        return frontend(config)
+    finally:
+        if portal is not None:
+            portal.stop()
+
+
+def _start_demo_portal(config: Config) -> tuple[Any, Config]:
+    """A doctor portal beside the demonstration kiosk, on 127.0.0.1, with a demo doctor and cabin.
+
+    Media then stays on this machine: a browser opened here plays the doctor.
+    """
+    import dataclasses
+
+    from kiosk.portal.background import PortalThread
+    from kiosk.portal.store import PortalStore
+    from kiosk.portal_commands import ensure_demo_accounts
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = PortalStore(config.portal_database_path, SystemClock())
+    try:
+        doctor, password, cabin, secret = ensure_demo_accounts(store)
+    finally:
+        store.close()
+    portal = PortalThread(config)  # opens the portal's database itself, and closes it
+    try:
+        portal.start()
+    except OSError as exc:
+        raise CliError(
+            f"the demonstration's doctor portal cannot listen on {config.portal.host}:"
+            f"{config.portal.port} ({exc.strerror or exc}); free the port or set "
+            "KIOSK_PORTAL__PORT"
+        ) from exc
+    call = dataclasses.replace(
+        config.call, portal_url=portal.url, cabin=cabin, cabin_secret=secret, loopback_only=True
+    )
+    print(f"Doctor console: {portal.url}/  (sign in as {doctor!r}, password {password!r})")
+    return portal, dataclasses.replace(config, call=call)
 
 
 def _load_frontend() -> Frontend:
