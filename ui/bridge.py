@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from kiosk.call.service import CallService
 from kiosk.core import CoreThread
 from kiosk.services.measurements import LiveUpdate, MeasurementService
 from kiosk.services.session import SessionService, Snapshot
@@ -30,6 +31,7 @@ class Bridge(QObject):
     snapshot = Signal(object)  # Snapshot, on the Qt thread
     live = Signal(object)  # LiveUpdate: cuff pressure, probe temperature, pleth, preview frames
     technician_snapshot = Signal(object)  # TechnicianSnapshot, on the Qt thread
+    video = Signal(str, object)  # ("doctor" | "self", BGR image) during a call, coalesced
 
     def __init__(self, core_thread: CoreThread) -> None:
         super().__init__()
@@ -41,6 +43,8 @@ class Bridge(QObject):
         self.technician_snapshot.connect(self._remember_technician)
         self.live.connect(self._delivered)
         self._preview_in_flight = False  # a preview frame queued and not yet shown
+        self._video_in_flight: set[str] = set()  # call pictures queued and not yet shown
+        self.video.connect(self._video_delivered)
         self._pending: set[concurrent.futures.Future[Any]] = set()
 
     def attach(self) -> None:
@@ -54,6 +58,7 @@ class Bridge(QObject):
 
         self.command(subscribe)
         self.technician(self._subscribe_technician)
+        self.call(lambda service: service.subscribe_video(self._video))
 
     def _subscribe_technician(self, service: TechnicianService) -> None:
         service.subscribe(self.technician_snapshot.emit)  # queued to Qt, like snapshots
@@ -77,6 +82,16 @@ class Bridge(QObject):
     def _delivered(self, update: LiveUpdate) -> None:
         if update.kind == "preview":
             self._preview_in_flight = False
+
+    def _video(self, who: str, image: object) -> None:
+        # Like the otoscope preview: a picture waiting for the screen makes newer ones be dropped.
+        if who in self._video_in_flight:
+            return
+        self._video_in_flight.add(who)
+        self.video.emit(who, image)
+
+    def _video_delivered(self, who: str, image: object) -> None:
+        self._video_in_flight.discard(who)
 
     def command(self, action: Callable[[SessionService], object]) -> None:
         """Run ``action(session_service)`` on the core loop. Failures are logged, never raised here."""
@@ -109,6 +124,17 @@ class Bridge(QObject):
             if core.technician is None:
                 return None
             return action(core.technician)
+
+        self.command(on_service)
+
+    def call(self, action: Callable[[CallService], object]) -> None:
+        """Run ``action(call_service)`` on the core loop (it may be a coroutine)."""
+        core = self._core.core
+
+        def on_service(session: SessionService) -> object:
+            if core.call is None:
+                return None
+            return action(core.call)
 
         self.command(on_service)
 

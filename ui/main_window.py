@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
@@ -13,8 +15,9 @@ from ui import messages
 from ui.bridge import Bridge
 from ui.i18n import Translations
 from ui.screens.base import Screen
+from ui.screens.call import CallScreen, ReportScreen, WaitingScreen
 from ui.screens.consent import ConsentScreen
-from ui.screens.endings import AbandonedScreen, PlaceholderScreen, ReferredScreen
+from ui.screens.endings import AbandonedScreen, ReferredScreen
 from ui.screens.home import HomeScreen
 from ui.screens.hygiene import HygieneScreen
 from ui.screens.identify import IdentifyScreen
@@ -23,6 +26,8 @@ from ui.screens.signin import SignInScreen
 from ui.screens.technician import TechnicianScreen, TechnicianSignInScreen
 from ui.screens.triage import TriageScreen
 from ui.widgets.touch import big_button, label
+
+logger = logging.getLogger(__name__)
 
 _TOUCH_EVENTS = frozenset(
     {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress}
@@ -95,7 +100,6 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.signin = SignInScreen(bridge)
         self.home = HomeScreen(bridge)
-        self.placeholder = PlaceholderScreen(bridge)
         self.technician_signin = TechnicianSignInScreen(bridge)
         self.technician = TechnicianScreen(bridge)
         self.by_state: dict[State, Screen] = {
@@ -103,11 +107,14 @@ class MainWindow(QMainWindow):
             State.CONSENT: ConsentScreen(bridge),
             State.TRIAGE: TriageScreen(bridge),
             State.MEASURE: MeasureScreen(bridge),
+            State.WAITING_FOR_DOCTOR: WaitingScreen(bridge),
+            State.IN_CALL: CallScreen(bridge),
+            State.REPORT: ReportScreen(bridge),
             State.REFERRED: ReferredScreen(bridge),
             State.ABANDONED: AbandonedScreen(bridge),
             State.HYGIENE: HygieneScreen(bridge),
         }
-        for screen in (self.signin, self.home, self.placeholder, *self.by_state.values()):
+        for screen in (self.signin, self.home, *self.by_state.values()):
             self.stack.addWidget(screen)
         for screen in (self.technician_signin, self.technician):  # after: sign-in shows first
             self.stack.addWidget(screen)
@@ -137,7 +144,11 @@ class MainWindow(QMainWindow):
             if tech.signing_in:
                 return self.technician_signin
         if snap.session is not None:
-            return self.by_state.get(snap.session.state, self.placeholder)
+            screen = self.by_state.get(snap.session.state)
+            if screen is not None:
+                return screen
+            # Every state a session can be in has its screen; this is a bug, not a step.
+            logger.error("ui: no screen for a session in %s", snap.session.state)
         return self.home if snap.assistant is not None else self.signin
 
     def show_snapshot(self, snap: Snapshot) -> None:

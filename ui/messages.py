@@ -507,6 +507,77 @@ def device_event(kind: str) -> str:
     return words.get(kind, kind)
 
 
+# -- the call with the doctor --------------------------------------------------------------------
+def call_error(code: str) -> str:
+    """Why no doctor can be reached (kiosk.call.state CALL_*), and what to do about it."""
+    texts = {
+        "CALL_NOT_CONFIGURED": translate(
+            "Messages",
+            "This cabin is not set up to call a doctor: no teleconsultation service is configured. "
+            "Call your technician. Meanwhile, cancel the call to go back to the measurements.",
+        ),
+        "CALL_PORTAL_UNREACHABLE": translate(
+            "Messages",
+            "The teleconsultation service cannot be reached (network or service down). A new "
+            "attempt is made automatically. Check the cabin's network; if it lasts, call your "
+            "technician.",
+        ),
+        "CALL_AUTH_FAILED": translate(
+            "Messages",
+            "The teleconsultation service did not recognise this cabin (wrong name or secret). "
+            "Call your technician to check the cabin's settings.",
+        ),
+        "CALL_CABIN_REVOKED": translate(
+            "Messages",
+            "This cabin's access to the teleconsultation service has been withdrawn. Call your "
+            "technician.",
+        ),
+        "CALL_REFUSED": translate(
+            "Messages",
+            "The teleconsultation service refused the call. Try again; if it happens again, call "
+            "your technician.",
+        ),
+    }
+    return texts.get(
+        code,
+        translate("Messages", "The call could not be made ({code}). Call your technician.").replace(
+            "{code}", code
+        ),
+    )
+
+
+def doctor_request(action: str) -> str:
+    """What the doctor asks the cabin to do (a request's action), as the rest of a sentence."""
+    texts = {
+        "take_bp": translate("Messages", "take the blood pressure"),
+        "take_temperature": translate("Messages", "take the temperature"),
+        "take_spo2": translate("Messages", "measure the oxygen saturation and the pulse"),
+        "show_otoscope": translate("Messages", "show the ears with the otoscope"),
+    }
+    return texts.get(action, action)
+
+
+def orientation(code: str, emergency_number: str) -> str:
+    """Where the doctor's report sends the patient next, in plain words."""
+    texts = {
+        "none": translate("Messages", "No particular referral."),
+        "treating_physician": translate("Messages", "See your treating physician."),
+        "specialist": translate("Messages", "See a specialist doctor."),
+        "emergency": translate(
+            "Messages", "Emergency: call {number} or 112 now, or go to the emergency department."
+        ).replace("{number}", emergency_number),
+    }
+    return texts.get(code, texts["none"])
+
+
+def language_name(code: str) -> str:
+    names = {
+        "fr": translate("Messages", "French"),
+        "en": translate("Messages", "English"),
+    }
+    return names.get(code, code)
+
+
 def _fill(text: str, params: Mapping[str, object]) -> str:
     for key, value in params.items():
         text = text.replace("{" + key + "}", str(value))

@@ -49,6 +49,28 @@ QPushButton[role="check"] {{ text-align: left; padding-left: 28px; }}
 QPushButton[role="check"][done="true"] {{
     background: #e3f4e8; border: 3px solid #1b7a3a; color: #14532d; font-weight: 600;
 }}
+QLabel#call_position {{ font-size: 44px; font-weight: 700; color: #0b3d91; }}
+QLabel#call_error {{ font-size: 26px; font-weight: 600; color: #b00020; }}
+QLabel#call_banner {{
+    font-size: 26px; font-weight: 700; color: #ffffff; background: #8a4b00;
+    border-radius: 10px; padding: 10px 16px;
+}}
+QLabel#call_doctor_name {{ font-size: 26px; font-weight: 700; color: #0b3d91; }}
+QFrame#request_card {{ background: #fff8e1; border: 3px solid #c77700; border-radius: 12px; }}
+QLabel#request_what {{ font-size: 28px; font-weight: 700; color: #1b2430; }}
+QLabel#report_heading {{ font-size: 20px; font-weight: 700; color: #5c6b80; }}
+QLabel#report_conclusion, QLabel#report_advice {{ font-size: 30px; }}
+QLabel#report_prescription {{ font-size: 28px; }}
+QLabel#report_observations {{ font-size: 20px; color: #33415c; }}
+QLabel#report_orientation {{
+    font-size: 30px; font-weight: 700; color: #0b3d91; background: #e6eefc;
+    border-radius: 10px; padding: 10px 16px;
+}}
+QLabel#report_orientation[alert="true"] {{ color: #ffffff; background: #b00020; }}
+QLabel#report_emergency {{ font-size: 96px; font-weight: 800; color: #b00020; }}
+QScrollArea QScrollBar:vertical {{ width: 28px; }}
+QScrollArea#report_scroll, QWidget#report_content, QScrollArea#request_scroll,
+QWidget#request_cards {{ background: transparent; }}
 QFrame#overlay {{ background: rgba(10, 20, 40, 200); }}
 QFrame#dialog {{ background: #ffffff; border-radius: 18px; }}
 """

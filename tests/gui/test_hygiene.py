@@ -124,14 +124,14 @@ def test_checklist_after_a_measured_session(
     qtbot.waitUntil(measure.accept.isVisible, timeout=15000)
     tap(qtbot, measure.accept)
     qtbot.waitUntil(lambda: db_rows(tmp_path, "SELECT status FROM measurements") == [("accepted",)])
-    # The call is not on the touchscreen yet: the call service's events, then the report step.
+    # No portal here: the call service's events stand for the doctor, then the report step.
     for event, state in (
         (CallDoctor(), State.MEASURE),
         (DoctorJoined("Dr Bernard"), State.WAITING_FOR_DOCTOR),
         (CallEnded(), State.IN_CALL),
     ):
         kiosk.bridge.command(lambda s, e=event, st=state: s.apply(e, st))
-    placeholder = kiosk.window.placeholder
+    report = kiosk.window.by_state[State.REPORT]
     qtbot.waitUntil(
         lambda: (
             kiosk.bridge.last is not None
@@ -139,8 +139,8 @@ def test_checklist_after_a_measured_session(
             and kiosk.bridge.last.session.state is State.REPORT
         )
     )
-    wait_for_screen(qtbot, kiosk, placeholder)
-    tap(qtbot, placeholder.proceed)  # the report is handed over
+    wait_for_screen(qtbot, kiosk, report)
+    tap(qtbot, button(report, "report_delivered"))  # the report is handed over
     clean_the_cabin(qtbot, kiosk)
     assert db_rows(tmp_path, "SELECT state, status FROM sessions") == [("IDLE", "closed")]
     transitions = db_rows(

@@ -4,24 +4,127 @@
 <context>
     <name>AbandonedScreen</name>
     <message>
-        <location filename="../screens/endings.py" line="93"/>
+        <location filename="../screens/endings.py" line="86"/>
         <source>Thank you</source>
         <translation>Merci</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="94"/>
+        <location filename="../screens/endings.py" line="87"/>
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="101"/>
+        <location filename="../screens/endings.py" line="94"/>
         <source>The patient did not agree to a teleconsultation; that is their right. Only the refusal is kept, nothing else about the patient.</source>
         <translation>Le patient n&apos;a pas accepté la téléconsultation : c&apos;est son droit. Seul ce refus est conservé, rien d&apos;autre sur le patient.</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="106"/>
+        <location filename="../screens/endings.py" line="99"/>
         <source>The session has ended. The patient may leave the cabin.</source>
         <translation>La séance est terminée. Le patient peut quitter la cabine.</translation>
+    </message>
+</context>
+<context>
+    <name>CallScreen</name>
+    <message>
+        <location filename="../screens/call.py" line="421"/>
+        <source>Waiting for the doctor&apos;s picture...</source>
+        <translation>En attente de l&apos;image du médecin…</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="422"/>
+        <source>No camera picture</source>
+        <translation>Pas d&apos;image de la caméra</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="424"/>
+        <source>Hang up</source>
+        <translation>Raccrocher</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="448"/>
+        <source>Back to the video</source>
+        <translation>Retour à la vidéo</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="448"/>
+        <source>Measurements</source>
+        <translation>Mesures</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="455"/>
+        <source>The doctor is waiting for an answer ({n}): see the video page.</source>
+        <translation>Le médecin attend une réponse ({n}) : voir la page vidéo.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="480"/>
+        <source>In consultation with {doctor}</source>
+        <translation>En consultation avec {doctor}</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="483"/>
+        <source>The doctor is joining the call...</source>
+        <translation>Le médecin rejoint l&apos;appel…</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="484"/>
+        <source>The doctor sees the otoscope&apos;s picture.</source>
+        <translation>Le médecin voit l&apos;image de l&apos;otoscope.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="491"/>
+        <source>Connection to the doctor lost: reconnecting... Stay in front of the screen.</source>
+        <translation>Connexion avec le médecin perdue : reconnexion… Restez devant l&apos;écran.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="495"/>
+        <source>{n} item(s) waiting to be sent to the doctor: nothing is lost, they leave as soon as the connection is back.</source>
+        <translation>{n} envoi(s) en attente pour le médecin : rien n&apos;est perdu, ils partiront dès le retour de la connexion.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="520"/>
+        <source>The doctor asks:</source>
+        <translation>Le médecin demande :</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="522"/>
+        <source>Not now</source>
+        <translation>Pas maintenant</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="523"/>
+        <source>Start</source>
+        <translation>Commencer</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="527"/>
+        <source>This cabin cannot do this.</source>
+        <translation>Cette cabine ne peut pas le faire.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="529"/>
+        <source>Finish the current measurement first.</source>
+        <translation>Terminez d&apos;abord la mesure en cours.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="538"/>
+        <source>Device {status}: tell the doctor, then touch &quot;Not now&quot;.</source>
+        <translation>Appareil {status} : prévenez le médecin, puis touchez « Pas maintenant ».</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="559"/>
+        <source>Hang up? The doctor will no longer see or hear the patient.</source>
+        <translation>Raccrocher ? Le médecin ne verra et n&apos;entendra plus le patient.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="560"/>
+        <source>Yes, hang up</source>
+        <translation>Oui, raccrocher</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="561"/>
+        <source>No, stay in the call</source>
+        <translation>Non, rester en ligne</translation>
     </message>
 </context>
 <context>
@@ -55,92 +158,92 @@
 <context>
     <name>DeviceCard</name>
     <message>
-        <location filename="../screens/technician.py" line="160"/>
+        <location filename="../screens/technician.py" line="164"/>
         <source>− 1 month</source>
         <translation>− 1 mois</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="161"/>
+        <location filename="../screens/technician.py" line="165"/>
         <source>+ 1 month</source>
         <translation>+ 1 mois</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="162"/>
+        <location filename="../screens/technician.py" line="166"/>
         <source>+ 1 year</source>
         <translation>+ 1 an</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="163"/>
+        <location filename="../screens/technician.py" line="167"/>
         <source>Set date</source>
         <translation>Valider</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="164"/>
+        <location filename="../screens/technician.py" line="168"/>
         <source>Test this device</source>
         <translation>Tester cet appareil</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="184"/>
+        <location filename="../screens/technician.py" line="188"/>
         <source>in service</source>
         <translation>en service</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="189"/>
+        <location filename="../screens/technician.py" line="193"/>
         <source>Model: {v}</source>
         <translation>Modèle : {v}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="190"/>
+        <location filename="../screens/technician.py" line="194"/>
         <source>Serial no.: {v}</source>
         <translation>N° de série : {v}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="191"/>
+        <location filename="../screens/technician.py" line="195"/>
         <source>Firmware: {v}</source>
         <translation>Micrologiciel : {v}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="194"/>
+        <location filename="../screens/technician.py" line="198"/>
         <source>Port: {v}</source>
         <translation>Port : {v}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="197"/>
+        <location filename="../screens/technician.py" line="201"/>
         <source>Last self-test: never</source>
         <translation>Dernier autotest : jamais</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="200"/>
+        <location filename="../screens/technician.py" line="204"/>
         <source>Last self-test: {verdict} on {time} ({summary})</source>
         <translation>Dernier autotest : {verdict} le {time} ({summary})</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="213"/>
+        <location filename="../screens/technician.py" line="217"/>
         <source>{code}: {n} time(s), last on {time}</source>
         <translation>{code} : {n} fois, la dernière le {time}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="219"/>
+        <location filename="../screens/technician.py" line="223"/>
         <source>Errors:</source>
         <translation>Erreurs :</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="221"/>
+        <location filename="../screens/technician.py" line="225"/>
         <source>Errors: none recorded</source>
         <translation>Erreurs : aucune enregistrée</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="226"/>
+        <location filename="../screens/technician.py" line="230"/>
         <source>not set</source>
         <translation>non renseignée</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="227"/>
+        <location filename="../screens/technician.py" line="231"/>
         <source>Calibration due: {date}</source>
         <translation>Étalonnage à faire avant le : {date}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="229"/>
+        <location filename="../screens/technician.py" line="233"/>
         <source>new date: {date}</source>
         <translation>nouvelle date : {date}</translation>
     </message>
@@ -282,17 +385,17 @@
 <context>
     <name>IdleOverlay</name>
     <message>
-        <location filename="../main_window.py" line="65"/>
+        <location filename="../main_window.py" line="70"/>
         <source>Are you still there?</source>
         <translation>Êtes-vous toujours là ?</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="67"/>
+        <location filename="../main_window.py" line="72"/>
         <source>Without a touch, the session will be paused in {n} seconds.</source>
         <translation>Sans action de votre part, la séance sera mise en pause dans {n} secondes.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="71"/>
+        <location filename="../main_window.py" line="76"/>
         <source>Yes, continue</source>
         <translation>Oui, continuer</translation>
     </message>
@@ -300,113 +403,118 @@
 <context>
     <name>MeasureScreen</name>
     <message>
-        <location filename="../screens/measure.py" line="348"/>
+        <location filename="../screens/measure.py" line="371"/>
         <source>Measurements</source>
         <translation>Mesures</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="349"/>
+        <location filename="../screens/measure.py" line="372"/>
         <source>Kept for this session</source>
         <translation>Conservé pour cette séance</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="350"/>
+        <location filename="../screens/measure.py" line="373"/>
         <source>Back</source>
         <translation>Retour</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="351"/>
+        <location filename="../screens/measure.py" line="374"/>
         <source>End the session</source>
         <translation>Terminer la séance</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="352"/>
+        <location filename="../screens/measure.py" line="375"/>
+        <source>Call a doctor</source>
+        <translation>Appeler un médecin</translation>
+    </message>
+    <message>
+        <location filename="../screens/measure.py" line="376"/>
         <source>Capture left ear</source>
         <translation>Photo oreille gauche</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="353"/>
+        <location filename="../screens/measure.py" line="377"/>
         <source>Capture right ear</source>
         <translation>Photo oreille droite</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="354"/>
+        <location filename="../screens/measure.py" line="378"/>
         <source>Stop</source>
         <translation>Arrêter</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="355"/>
-        <location filename="../screens/measure.py" line="531"/>
+        <location filename="../screens/measure.py" line="379"/>
+        <location filename="../screens/measure.py" line="555"/>
         <source>Retake</source>
         <translation>Refaire</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="356"/>
+        <location filename="../screens/measure.py" line="380"/>
         <source>Accept</source>
         <translation>Valider</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="357"/>
+        <location filename="../screens/measure.py" line="381"/>
         <source>Waiting for the picture...</source>
         <translation>En attente de l&apos;image…</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="406"/>
+        <location filename="../screens/measure.py" line="430"/>
         <source>{age} years</source>
         <translation>{age} ans</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="409"/>
+        <location filename="../screens/measure.py" line="433"/>
         <source>SSN {nir}</source>
         <translation>NIR {nir}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="428"/>
+        <location filename="../screens/measure.py" line="452"/>
         <source>{n} image(s) kept</source>
         <translation>{n} image(s) conservée(s)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="458"/>
+        <location filename="../screens/measure.py" line="482"/>
         <source>Nothing measured yet: touch a device to begin.</source>
         <translation>Aucune mesure pour l&apos;instant : touchez un appareil pour commencer.</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="464"/>
+        <location filename="../screens/measure.py" line="488"/>
         <source>... and {n} earlier</source>
         <translation>… et {n} plus ancienne(s)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="468"/>
+        <location filename="../screens/measure.py" line="492"/>
         <source>{time}  {what}: {value}</source>
         <translation>{time}  {what} : {value}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="477"/>
+        <location filename="../screens/measure.py" line="501"/>
         <source>(not accepted yet)</source>
         <translation>(pas encore validée)</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="581"/>
+        <location filename="../screens/measure.py" line="605"/>
         <source>Done</source>
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="581"/>
+        <location filename="../screens/measure.py" line="605"/>
         <source>Back to the menu</source>
         <translation>Retour aux mesures</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="601"/>
+        <location filename="../screens/measure.py" line="625"/>
         <source>Measured at {time}</source>
         <translation>Mesuré à {time}</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="607"/>
+        <location filename="../screens/measure.py" line="631"/>
         <source>Outside the usual range: {what}. Point it out to the doctor.</source>
         <translation>Hors des valeurs habituelles : {what}. Signalez-le au médecin.</translation>
     </message>
     <message>
-        <location filename="../screens/measure.py" line="614"/>
+        <location filename="../screens/measure.py" line="638"/>
         <source>Note: {notes}</source>
         <translation>À noter : {notes}</translation>
     </message>
@@ -1169,6 +1277,86 @@
         <source>self-test failed</source>
         <translation>autotest échoué</translation>
     </message>
+    <message>
+        <location filename="../messages.py" line="514"/>
+        <source>This cabin is not set up to call a doctor: no teleconsultation service is configured. Call your technician. Meanwhile, cancel the call to go back to the measurements.</source>
+        <translation>Cette cabine n&apos;est pas configurée pour appeler un médecin : aucun service de téléconsultation n&apos;est paramétré. Appelez votre technicien. En attendant, annulez l&apos;appel pour revenir aux mesures.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="519"/>
+        <source>The teleconsultation service cannot be reached (network or service down). A new attempt is made automatically. Check the cabin&apos;s network; if it lasts, call your technician.</source>
+        <translation>Le service de téléconsultation est injoignable (réseau ou service en panne). Nouvel essai automatique en cours. Vérifiez le réseau de la cabine ; si cela dure, appelez votre technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="525"/>
+        <source>The teleconsultation service did not recognise this cabin (wrong name or secret). Call your technician to check the cabin&apos;s settings.</source>
+        <translation>Le service de téléconsultation n&apos;a pas reconnu cette cabine (nom ou code secret erroné). Appelez votre technicien pour vérifier les réglages de la cabine.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="530"/>
+        <source>This cabin&apos;s access to the teleconsultation service has been withdrawn. Call your technician.</source>
+        <translation>L&apos;accès de cette cabine au service de téléconsultation a été retiré. Appelez votre technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="535"/>
+        <source>The teleconsultation service refused the call. Try again; if it happens again, call your technician.</source>
+        <translation>Le service de téléconsultation a refusé l&apos;appel. Réessayez ; si cela se reproduit, appelez votre technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="543"/>
+        <source>The call could not be made ({code}). Call your technician.</source>
+        <translation>L&apos;appel n&apos;a pas pu être passé ({code}). Appelez votre technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="552"/>
+        <source>take the blood pressure</source>
+        <translation>prendre la tension</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="553"/>
+        <source>take the temperature</source>
+        <translation>prendre la température</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="554"/>
+        <source>measure the oxygen saturation and the pulse</source>
+        <translation>mesurer la saturation en oxygène et le pouls</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="555"/>
+        <source>show the ears with the otoscope</source>
+        <translation>montrer les oreilles à l&apos;otoscope</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="563"/>
+        <source>No particular referral.</source>
+        <translation>Pas d&apos;orientation particulière.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="564"/>
+        <source>See your treating physician.</source>
+        <translation>Consultez votre médecin traitant.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="565"/>
+        <source>See a specialist doctor.</source>
+        <translation>Consultez un médecin spécialiste.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="566"/>
+        <source>Emergency: call {number} or 112 now, or go to the emergency department.</source>
+        <translation>Urgence : appelez maintenant le {number} ou le 112, ou rendez-vous aux urgences.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="575"/>
+        <source>French</source>
+        <translation>français</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="576"/>
+        <source>English</source>
+        <translation>anglais</translation>
+    </message>
 </context>
 <context>
     <name>PinSignIn</name>
@@ -1184,70 +1372,105 @@
     </message>
 </context>
 <context>
-    <name>PlaceholderScreen</name>
-    <message>
-        <location filename="../screens/endings.py" line="130"/>
-        <source>This step is not available on this kiosk yet.</source>
-        <translation>Cette étape n&apos;est pas encore disponible sur cette borne.</translation>
-    </message>
-    <message>
-        <location filename="../screens/endings.py" line="131"/>
-        <source>End the session</source>
-        <translation>Terminer la séance</translation>
-    </message>
-    <message>
-        <location filename="../screens/endings.py" line="132"/>
-        <source>Next step</source>
-        <translation>Étape suivante</translation>
-    </message>
-</context>
-<context>
     <name>ReferredScreen</name>
     <message>
-        <location filename="../screens/endings.py" line="55"/>
+        <location filename="../screens/endings.py" line="48"/>
         <source>Call the emergency services now</source>
         <translation>Appelez les secours maintenant</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="58"/>
+        <location filename="../screens/endings.py" line="51"/>
         <source>A teleconsultation is not suitable for this patient. Call the number above and stay with the patient until help arrives.</source>
         <translation>La téléconsultation ne convient pas à ce patient. Appelez le numéro ci-dessus et restez avec le patient jusqu&apos;à l&apos;arrivée des secours.</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="62"/>
+        <location filename="../screens/endings.py" line="55"/>
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
-        <location filename="../screens/endings.py" line="67"/>
+        <location filename="../screens/endings.py" line="60"/>
         <source>Emergency signs reported:</source>
         <translation>Signes d&apos;urgence signalés :</translation>
     </message>
 </context>
 <context>
+    <name>ReportScreen</name>
+    <message>
+        <location filename="../screens/call.py" line="646"/>
+        <source>The doctor&apos;s report</source>
+        <translation>Compte-rendu du médecin</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="647"/>
+        <source>Conclusion</source>
+        <translation>Conclusion</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="648"/>
+        <source>Prescription</source>
+        <translation>Ordonnance</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="649"/>
+        <source>The doctor&apos;s observations</source>
+        <translation>Observations du médecin</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="670"/>
+        <source>The call ended without a written report from the doctor. Remind the patient of what the doctor said; for any question, the patient can see their treating physician.</source>
+        <translation>L&apos;appel s&apos;est terminé sans compte-rendu écrit du médecin. Rappelez au patient ce que le médecin a dit ; pour toute question, le patient peut consulter son médecin traitant.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="676"/>
+        <source>Continue</source>
+        <translation>Continuer</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="684"/>
+        <source>received at {time}</source>
+        <translation>reçu à {time}</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="695"/>
+        <source>Advice for the patient (written in {language})</source>
+        <translation>Conseils pour le patient (rédigés en {language})</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="703"/>
+        <source>No prescription.</source>
+        <translation>Pas d&apos;ordonnance.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="706"/>
+        <source>Handed to the patient</source>
+        <translation>Remis au patient</translation>
+    </message>
+</context>
+<context>
     <name>SignInScreen</name>
     <message>
-        <location filename="../screens/signin.py" line="43"/>
+        <location filename="../screens/signin.py" line="47"/>
         <source>Assistant sign-in</source>
         <translation>Connexion de l&apos;assistant</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="44"/>
+        <location filename="../screens/signin.py" line="48"/>
         <source>Technician</source>
         <translation>Technicien</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="45"/>
+        <location filename="../screens/signin.py" line="49"/>
         <source>Touch your name, then type your PIN.</source>
         <translation>Touchez votre nom, puis tapez votre code PIN.</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="48"/>
+        <location filename="../screens/signin.py" line="52"/>
         <source>No assistant is registered yet. A technician adds one with the command: kiosk assistant add NAME</source>
         <translation>Aucun assistant n&apos;est encore enregistré. Un technicien en ajoute un avec la commande : kiosk assistant add NOM</translation>
     </message>
     <message>
-        <location filename="../screens/signin.py" line="61"/>
+        <location filename="../screens/signin.py" line="65"/>
         <source>Interrupted sessions waiting: {n}. Sign in to resume them.</source>
         <translation>Séances interrompues en attente : {n}. Connectez-vous pour les reprendre.</translation>
     </message>
@@ -1255,52 +1478,52 @@
 <context>
     <name>TechnicianScreen</name>
     <message>
-        <location filename="../screens/technician.py" line="290"/>
+        <location filename="../screens/technician.py" line="294"/>
         <source>Sign out</source>
         <translation>Se déconnecter</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="291"/>
+        <location filename="../screens/technician.py" line="295"/>
         <source>Support bundle</source>
         <translation>Dossier d&apos;assistance</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="292"/>
+        <location filename="../screens/technician.py" line="296"/>
         <source>Test all</source>
         <translation>Tout tester</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="293"/>
+        <location filename="../screens/technician.py" line="297"/>
         <source>Cleaning log (newest first)</source>
         <translation>Journal du nettoyage (le plus récent en premier)</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="306"/>
+        <location filename="../screens/technician.py" line="310"/>
         <source>Technician mode: {name}</source>
         <translation>Mode technicien : {name}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="313"/>
+        <location filename="../screens/technician.py" line="317"/>
         <source>Testing {device}... ({n} more to test)</source>
         <translation>Test de : {device}... (encore {n} à tester)</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="323"/>
+        <location filename="../screens/technician.py" line="327"/>
         <source>Devices out of service: {n}</source>
         <translation>Appareils hors service : {n}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="325"/>
+        <location filename="../screens/technician.py" line="329"/>
         <source>Every device is in service.</source>
         <translation>Tous les appareils sont en service.</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="332"/>
+        <location filename="../screens/technician.py" line="336"/>
         <source>Support bundle written: {path}</source>
         <translation>Dossier d&apos;assistance écrit : {path}</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="348"/>
+        <location filename="../screens/technician.py" line="352"/>
         <source>No cleaning recorded yet.</source>
         <translation>Aucun nettoyage enregistré pour l&apos;instant.</translation>
     </message>
@@ -1308,22 +1531,22 @@
 <context>
     <name>TechnicianSignInScreen</name>
     <message>
-        <location filename="../screens/technician.py" line="75"/>
+        <location filename="../screens/technician.py" line="79"/>
         <source>Technician sign-in</source>
         <translation>Connexion technicien</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="76"/>
+        <location filename="../screens/technician.py" line="80"/>
         <source>Touch your name, then type your technician PIN.</source>
         <translation>Touchez votre nom, puis tapez votre code technicien.</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="79"/>
+        <location filename="../screens/technician.py" line="83"/>
         <source>No technician is registered. Add one with the command: kiosk technician add NAME</source>
         <translation>Aucun technicien n&apos;est enregistré. Ajoutez-en un avec la commande : kiosk technician add NOM</translation>
     </message>
     <message>
-        <location filename="../screens/technician.py" line="82"/>
+        <location filename="../screens/technician.py" line="86"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
@@ -1371,6 +1594,109 @@
         <location filename="../screens/triage.py" line="93"/>
         <source>In the patient&apos;s words (optional, required for &apos;Other reason&apos;)</source>
         <translation>Avec les mots du patient (facultatif, obligatoire pour « Autre motif »)</translation>
+    </message>
+</context>
+<context>
+    <name>WaitingScreen</name>
+    <message>
+        <location filename="../screens/call.py" line="216"/>
+        <source>The patient sees themselves here: sit well back, face in the middle.</source>
+        <translation>Le patient se voit ici : bien assis, le visage au centre de l&apos;image.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="218"/>
+        <source>Waiting for the cabin&apos;s camera...</source>
+        <translation>En attente de la caméra de la cabine…</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="219"/>
+        <source>Cancel the call</source>
+        <translation>Annuler l&apos;appel</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="220"/>
+        <source>End the session</source>
+        <translation>Terminer la séance</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="221"/>
+        <source>Try again</source>
+        <translation>Réessayer</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="235"/>
+        <source>The call could not be started</source>
+        <translation>L&apos;appel n&apos;a pas pu être lancé</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="237"/>
+        <source>Looking for a doctor...</source>
+        <translation>Recherche d&apos;un médecin…</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="239"/>
+        <source>A doctor is joining the call...</source>
+        <translation>Un médecin rejoint l&apos;appel…</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="241"/>
+        <source>Connecting to the teleconsultation service...</source>
+        <translation>Connexion au service de téléconsultation…</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="254"/>
+        <source>While waiting, the patient sits comfortably facing the camera. The doctor will appear on this screen.</source>
+        <translation>Pendant l&apos;attente, le patient s&apos;installe confortablement face à la caméra. Le médecin apparaîtra sur cet écran.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="265"/>
+        <source>You are next in the queue.</source>
+        <translation>Vous êtes le prochain dans la file.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="266"/>
+        <source>You are number {n} in the queue.</source>
+        <translation>Vous êtes {n}e dans la file.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="272"/>
+        <source>Estimated wait: less than a minute.</source>
+        <translation>Attente estimée : moins d&apos;une minute.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="274"/>
+        <source>Estimated wait: about {minutes} min.</source>
+        <translation>Attente estimée : environ {minutes} min.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="280"/>
+        <source>No doctor is online right now: the call keeps its place in the queue.</source>
+        <translation>Aucun médecin n&apos;est en ligne pour le moment : l&apos;appel garde sa place dans la file.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="282"/>
+        <source>1 doctor online.</source>
+        <translation>1 médecin en ligne.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="283"/>
+        <source>{n} doctors online.</source>
+        <translation>{n} médecins en ligne.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="294"/>
+        <source>End the session? The call is cancelled and the patient leaves the cabin.</source>
+        <translation>Terminer la séance ? L&apos;appel est annulé et le patient quitte la cabine.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="295"/>
+        <source>Yes, end the session</source>
+        <translation>Oui, terminer la séance</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py" line="296"/>
+        <source>No, keep waiting</source>
+        <translation>Non, continuer d&apos;attendre</translation>
     </message>
 </context>
 </TS>

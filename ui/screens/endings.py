@@ -1,23 +1,16 @@
-"""REFERRED and ABANDONED: the session ends here; and a plain screen for steps still to come."""
+"""REFERRED and ABANDONED: the session ends here."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from kiosk.flow import CallCancelled, CallEnded, Event, ReportDelivered, State
+from kiosk.flow import State
 from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
 from ui.widgets.touch import big_button, button_row, label
-
-# Until later versions build these steps, the assistant can still move the session on by hand.
-_NEXT: dict[State, Event] = {
-    State.WAITING_FOR_DOCTOR: CallCancelled(),
-    State.IN_CALL: CallEnded(),
-    State.REPORT: ReportDelivered(),
-}
 
 
 class ReferredScreen(Screen):
@@ -104,45 +97,3 @@ class AbandonedScreen(Screen):
             )
         else:
             self.body.setText(self.tr("The session has ended. The patient may leave the cabin."))
-
-
-class PlaceholderScreen(Screen):
-    """Steps that later versions fill (waiting for a doctor, call, report...)."""
-
-    def __init__(self, bridge: Bridge) -> None:
-        super().__init__(bridge)
-        self.title = label(kind="title")
-        self.body = label(kind="subtitle")
-        self.cancel = big_button(role="danger", name="cancel")
-        self.cancel.clicked.connect(self._cancel)
-        self.proceed = big_button(role="primary", name="proceed")
-        self.proceed.clicked.connect(self._proceed)
-        row = button_row(self.cancel, self.proceed)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(60, 40, 60, 20)
-        layout.addWidget(self.title)
-        layout.addWidget(self.body)
-        layout.addStretch(1)
-        layout.addLayout(row)
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.body.setText(self.tr("This step is not available on this kiosk yet."))
-        self.cancel.setText(self.tr("End the session"))
-        self.proceed.setText(self.tr("Next step"))
-
-    def render(self, snap: Snapshot) -> None:
-        state = snap.session.state if snap.session else State.IDLE
-        self.title.setText(messages.state_name(state))
-        self.cancel.setVisible(state in (State.WAITING_FOR_DOCTOR, State.IN_CALL))
-        self.proceed.setVisible(state in _NEXT)
-
-    def _proceed(self) -> None:
-        state = self.snap.session.state if self.snap and self.snap.session else State.IDLE
-        if state in _NEXT:
-            event = _NEXT[state]
-            self.bridge.command(lambda s: s.apply(event, state))
-
-    def _cancel(self) -> None:
-        state = self.snap.session.state if self.snap and self.snap.session else State.IDLE
-        self.bridge.command(lambda s: s.cancel(state))

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.flow import State
+from kiosk.flow import CallDoctor, State
 from kiosk.identity import mask_nir
 from kiosk.services.devices import DeviceStatus
 from kiosk.services.measurements import (
@@ -46,7 +46,7 @@ from ui.widgets.gauge import CuffGauge
 from ui.widgets.pleth import PlethWave
 from ui.widgets.posture import PosturePicture
 from ui.widgets.preview import PreviewView
-from ui.widgets.touch import big_button, button_row, label
+from ui.widgets.touch import big_button, label
 
 KINDS = ("blood_pressure", "temperature", "spo2", "otoscope")
 SUMMARY_LINES = 6  # the newest readings listed under the tiles
@@ -139,8 +139,15 @@ class StillCard(QFrame):
 
 
 class MeasureScreen(Screen):
-    def __init__(self, bridge: Bridge) -> None:
+    """The MEASURE step; with ``in_call`` the same menu and panels inside the call screen.
+
+    In a call the ways out of the step (back, end the session, call a doctor) are hidden: the
+    call screen has its own.
+    """
+
+    def __init__(self, bridge: Bridge, in_call: bool = False) -> None:
         super().__init__(bridge)
+        self.in_call = in_call
         self._run: RunView | None = None
         self.runs_seen = 0  # measurements shown since start (each resets the live values)
         self._pixmaps: dict[int, QPixmap] = {}
@@ -161,7 +168,10 @@ class MeasureScreen(Screen):
         notice_row.addWidget(self.notice_ok)
         self.notice_box.hide()
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 10, 40, 20)
+        if in_call:
+            layout.setContentsMargins(0, 0, 0, 0)
+        else:
+            layout.setContentsMargins(40, 10, 40, 20)
         layout.addWidget(self.notice_box)
         layout.addWidget(self.pages)
         bridge.live.connect(self._live)
@@ -192,6 +202,19 @@ class MeasureScreen(Screen):
         self.back.clicked.connect(lambda: self.bridge.command(lambda s: s.go_back(State.MEASURE)))
         self.end = big_button(role="danger", name="cancel")
         self.end.clicked.connect(lambda: self.bridge.command(lambda s: s.cancel(State.MEASURE)))
+        self.call_doctor = big_button(role="primary", name="call_doctor")
+        self.call_doctor.clicked.connect(
+            lambda: self.bridge.command(lambda s: s.apply(CallDoctor(), State.MEASURE))
+        )
+        # Ways back or out on the left, the way forward (the doctor) on the right.
+        row = QHBoxLayout()
+        row.addWidget(self.back, 1)
+        row.addWidget(self.end, 1)
+        row.addStretch(1)
+        row.addWidget(self.call_doctor, 1)
+        if self.in_call:
+            for button in (self.back, self.end, self.call_doctor):
+                button.hide()
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -205,7 +228,7 @@ class MeasureScreen(Screen):
         kept.addLayout(self.menu_stills)
         layout.addLayout(kept)
         layout.addStretch(1)
-        layout.addLayout(button_row(self.back, self.end))
+        layout.addLayout(row)
         return page
 
     def _build_guided(self) -> QWidget:
@@ -349,6 +372,7 @@ class MeasureScreen(Screen):
         self.summary_title.setText(self.tr("Kept for this session"))
         self.back.setText(self.tr("Back"))
         self.end.setText(self.tr("End the session"))
+        self.call_doctor.setText(self.tr("Call a doctor"))
         self.capture_left.setText(self.tr("Capture left ear"))
         self.capture_right.setText(self.tr("Capture right ear"))
         self.stop.setText(self.tr("Stop"))
