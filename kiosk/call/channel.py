@@ -16,6 +16,7 @@ from kiosk import signaling
 @dataclass
 class _Item:
     seq: int
+    kind: str
     texts: list[str]  # the message, then any unreliable follow-ups (a still's chunks)
 
 
@@ -31,7 +32,7 @@ class Outbox:
         seq = self.next_seq
         self.next_seq += 1
         texts = [signaling.message(msg_type, seq=seq, **fields), *(follow_ups or [])]
-        self._items.append(_Item(seq, texts))
+        self._items.append(_Item(seq, msg_type, texts))
         return seq, texts
 
     def ack(self, seq: int) -> bool:
@@ -42,6 +43,10 @@ class Outbox:
     def pending(self) -> list[str]:
         """Every text of every unacknowledged message, in order (sent again on a new channel)."""
         return [text for item in self._items for text in item.texts]
+
+    def count(self, kinds: tuple[str, ...]) -> int:
+        """Unacknowledged messages of these types."""
+        return sum(1 for item in self._items if item.kind in kinds)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -73,6 +73,8 @@ STILL_JPEG_QUALITY = 92
 # Live progress: how often each kind may go to the doctor (seconds between two).
 PROGRESS_EVERY_S = {"cuff_pressure": 0.2, "probe_temperature": 1.0, "oximetry": 1.0, "phase": 0.0}
 SELF_VIEW_FPS = 10.0
+# What the assistant is told is still on its way to the doctor (CallSnapshot.undelivered).
+UNDELIVERED_KINDS = ("measurement", "still.begin")
 
 ACTION_KIND = {
     "take_bp": "blood_pressure",
@@ -307,6 +309,7 @@ class CallService:
         task, self._task = self._task, None
         session_id, call_id = self._call_session, self._call_id
         ws = self._ws
+        await self._drain_channel()
         if ws is not None and not ws.closed and call_id is not None:
             kind = "call.cancel" if self._doctor is None else "call.end"
             with contextlib.suppress(Exception):
@@ -351,10 +354,12 @@ class CallService:
                     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                         logger.warning("call: the portal cannot be reached: %s", type(exc).__name__)
                         attempt += 1
-                        if self.view_value.phase is CallPhase.CONNECTING or self._call_id is None:
-                            self._set(error=CALL_PORTAL_UNREACHABLE)
+                    # The socket is gone (refused, dropped or closed by the portal): the waiting
+                    # room's position is stale until the portal answers again.
                     if self._doctor is not None:
                         self._set(phase=CallPhase.RECONNECTING)
+                    else:
+                        self._set(phase=CallPhase.CONNECTING, error=CALL_PORTAL_UNREACHABLE)
                     delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
                     await asyncio.sleep(delay)
         finally:
@@ -445,11 +450,16 @@ class CallService:
             if msg["call_id"] != self._call_id:
                 return
             doctor = msg["doctor"]
+            rejoined = self._doctor is not None
             self._doctor = {
                 "name": str(doctor.get("name", "")),
                 "display_name": str(doctor.get("display_name") or doctor.get("name", "")),
             }
+            if rejoined and self._call_session is not None:
+                # A reloaded page lost the patient's file: it comes again, with what was measured.
+                self._push_session(self._call_session)
             self._doctor_present = True
+            self._set(doctor=self._doctor["display_name"])
             self.session.repo.audit(
                 self.session.actor(),
                 "call_joined",
@@ -583,6 +593,16 @@ class CallService:
             return setting
         return "synthetic" if self.config.devices.simulate else "alsa:default"
 
+    async def _drain_channel(self, timeout: float = 1.0) -> None:
+        """Let the last messages (the report's receipt) leave before the connection closes."""
+        peer = self._peer
+        if peer is None or not peer.open:
+            return
+        deadline = time.monotonic() + timeout
+        while peer.channel.bufferedAmount > 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)  # handed to SCTP is not yet on the wire
+
     async def _close_peer(self) -> None:
         peer, self._peer = self._peer, None
         if peer is not None:
@@ -627,7 +647,7 @@ class CallService:
         if peer is not None and peer.open:
             for text in texts:
                 peer.channel.send(text)
-        self._set(undelivered=len(self._outbox))
+        self._set(undelivered=self._outbox.count(UNDELIVERED_KINDS))
 
     def _push(self, msg_type: str, follow_ups: list[str] | None = None, /, **fields: Any) -> None:
         _, texts = self._outbox.push(msg_type, follow_ups, **fields)
@@ -649,7 +669,7 @@ class CallService:
             return
         if kind == "ack":
             self._outbox.ack(msg["seq"])
-            self._set(undelivered=len(self._outbox))
+            self._set(undelivered=self._outbox.count(UNDELIVERED_KINDS))
             return
         self._send_unreliable(signaling.message("ack", seq=msg["seq"]))
         if not self._inbox.first_time(msg["seq"]):
@@ -681,11 +701,20 @@ class CallService:
         self._set(requests=(*self.view_value.requests, DoctorRequest(request_id, action)))
 
     def confirm_request(self, request_id: str) -> None:
-        """The assistant agrees: the measurement starts (the patient is ready)."""
-        request = self._take_request(request_id)
+        """The assistant agrees: the measurement starts (the patient is ready).
+
+        Refused, and the request kept on screen, while another measurement runs or waits to be
+        accepted, or when the device is out of service: the doctor is told "confirmed" only when
+        the measurement really starts.
+        """
+        request = next((r for r in self.view_value.requests if r.request_id == request_id), None)
         if request is None:
             return
         kind = ACTION_KIND[request.action]
+        if self.measurements is None or not self.measurements.can_start(kind):
+            logger.info("call: request %s cannot start now", request.action)
+            return
+        self._take_request(request_id)
         self._kind_request[kind] = request_id
         self._push("request.status", request_id=request_id, status="confirmed")
         self.session.repo.audit(

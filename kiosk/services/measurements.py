@@ -239,6 +239,17 @@ class MeasurementService:
             return None
         return session_id
 
+    def busy(self) -> bool:
+        """A measurement runs, or a result waits on screen to be accepted or retaken."""
+        running = self._task is not None and not self._task.done()
+        return running or self._pending_id is not None or self._run is not None
+
+    def can_start(self, kind: str) -> bool:
+        """Whether ``start(kind)`` would start now, without throwing a result away."""
+        if self._allowed() is None or kind not in KIND_DEVICE or self.busy():
+            return False
+        return self.devices.service(KIND_DEVICE[kind]).service != SERVICE_OUT
+
     def start(self, kind: str) -> None:
         """Start a measurement of ``kind`` (the assistant touched its tile, or retake)."""
         session_id = self._allowed()

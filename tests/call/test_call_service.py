@@ -341,3 +341,85 @@ async def test_a_wrong_cabin_secret_is_refused_and_said_plainly(
     finally:
         await core.stop()
         await asyncio.get_running_loop().shutdown_default_executor()
+
+
+async def test_a_request_is_confirmed_only_when_its_measurement_can_start(
+    cabin_in_call: Cabin,
+) -> None:
+    cabin, doctor = cabin_in_call, cabin_in_call.doctor
+    measurements = cabin.core.measurements
+    assert measurements is not None and cabin.core.call is not None
+    measurements.start("spo2")  # the assistant is busy with another measurement
+    doctor.send_reliable("request", request_id="r-9", action="take_temperature")
+    await wait_until(lambda: cabin.call().requests, 10, "the request shown")
+    cabin.core.call.confirm_request("r-9")
+    # Refused: kept on screen, and the doctor is not told "confirmed".
+    assert [r.request_id for r in cabin.call().requests] == ["r-9"]
+    await asyncio.sleep(0.3)
+    assert not doctor.received("request.status")
+    await accept_when_done(cabin.core)
+    cabin.core.call.confirm_request("r-9")
+    assert cabin.call().requests == ()
+    await doctor.wait_for(lambda: doctor.received("request.status"))
+    assert doctor.received("request.status")[0]["status"] == "confirmed"
+    await accept_when_done(cabin.core)
+
+
+async def test_a_reloaded_doctor_page_gets_the_patient_file_again(
+    cabin_in_call: Cabin, portal: tuple[str, tuple[str, str, str, str]]
+) -> None:
+    cabin, doctor = cabin_in_call, cabin_in_call.doctor
+    await doctor.wait_for(lambda: doctor.received("session"))
+    await take(cabin.core, "temperature")
+    await doctor.wait_for(lambda: [m for m in doctor.received("measurement")])
+    # The page is reloaded: a new socket (call.active, join) and a new peer connection.
+    url, (name, password, _, _) = portal
+    again = PythonDoctor(url, name, password)
+    try:
+        await doctor.close()
+        await again.login()
+        await again.connect()
+        files = await again.wait_for(lambda: again.received("session"), 20)
+        kinds = sorted(m["kind"] for m in files[-1]["measurements"])
+        assert kinds == ["bp", "temperature"]
+        assert files[-1]["patient"]["last_name"] == "Morel"
+    finally:
+        await again.close()
+
+
+@pytest.mark.allow_log_warnings  # the lost portal is logged
+async def test_a_portal_lost_while_waiting_is_said_and_the_cabin_comes_back_in_line(
+    tmp_path: Path,
+) -> None:
+    config = Config(data_dir=tmp_path / "portal", portal=PortalConfig(port=0))
+    config.data_dir.mkdir(parents=True)
+    store = PortalStore(config.portal_database_path, SystemClock())
+    _, _, cabin_name, secret = ensure_demo_accounts(store)
+    handle = await start_portal(config, store=store)
+    port = handle.port
+    core = Core(cabin_config(tmp_path, handle.url, cabin_name, secret))
+    try:
+        await at_measure_step(core)
+        core.session.apply(CallDoctor(), State.MEASURE)
+
+        def phase() -> CallPhase:
+            snap = core.session.snapshot().call
+            assert snap is not None
+            return snap.phase
+
+        await wait_until(lambda: phase() is CallPhase.WAITING, 10, "waiting")
+        await handle.close()
+        await wait_until(lambda: phase() is CallPhase.CONNECTING, 10, "connecting again")
+        snap = core.session.snapshot().call
+        assert snap is not None and snap.error == "CALL_PORTAL_UNREACHABLE"
+        # The portal is back on the same port: the cabin is in the waiting room again by itself.
+        config = Config(data_dir=config.data_dir, portal=PortalConfig(port=port))
+        handle = await start_portal(config, store=store)
+        await wait_until(lambda: phase() is CallPhase.WAITING, 15, "back in the waiting room")
+        snap = core.session.snapshot().call
+        assert snap is not None and snap.error is None and snap.position == 1
+    finally:
+        await core.stop()
+        await handle.close()
+        store.close()
+        await asyncio.get_running_loop().shutdown_default_executor()
