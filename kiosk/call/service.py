@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -112,6 +113,16 @@ def ice_servers(config: Config, now: float | None = None) -> list[RTCIceServer]:
         else:
             servers.append(RTCIceServer(url))
     return servers
+
+
+def rpps_number(treating_physician: str | None) -> str | None:
+    """The treating physician's RPPS number (11 digits) when the assistant typed one, else None.
+
+    The identity form takes the physician as free text ("Dr Lefèvre", "Dr Lefèvre 10003456789");
+    only the number lets the portal find the doctor, and nothing else of it is sent.
+    """
+    match = re.search(r"(?<!\d)\d{11}(?!\d)", (treating_physician or "").replace(" ", ""))
+    return match.group(0) if match else None
 
 
 def _age(birth: dt.date, today: dt.date) -> int:
@@ -399,7 +410,9 @@ class CallService:
                     if code == signaling.CABIN_REVOKED:
                         raise _Refused(CALL_CABIN_REVOKED)
                     logger.warning("call: the portal answered %s: %s", code, msg.get("message"))
-                    if not welcomed:
+                    if not welcomed or self._call_id is None:
+                        # The hello or the call request itself was refused: retrying would only
+                        # be refused again; the assistant is told, and may try again.
                         raise _Refused(CALL_REFUSED)
                     continue
                 if kind == "welcome":
@@ -418,7 +431,7 @@ class CallService:
             "call.request",
             reason=triage.reason if triage else "",
             age=age,
-            treating_doctor=(identity.treating_physician if identity else None) or None,
+            treating_doctor=rpps_number(identity.treating_physician if identity else None),
             resume=self._call_id,
         )
 

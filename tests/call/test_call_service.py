@@ -41,7 +41,9 @@ FORM = {
     "birth_date": "02/03/1959",
     "sex": "female",
     "nir": "",
-    "treating_physician": "",
+    # Free text, as assistants type it: the portal must still take the call (only an RPPS
+    # number would be sent to it).
+    "treating_physician": "Dr Lefèvre",
 }
 
 

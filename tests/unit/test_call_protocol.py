@@ -131,3 +131,22 @@ def test_the_otoscope_sender_gets_the_high_detail_encoder() -> None:
     encoder = asyncio.run(build())
     assert isinstance(encoder, HighDetailVp8Encoder)
     assert encoder.target_bitrate == 3_000_000
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("Dr Lefèvre", None),
+        ("", None),
+        (None, None),
+        ("Dr Lefèvre 10003456789", "10003456789"),
+        ("10 003 456 789", "10003456789"),
+        ("1000345678912", None),  # 13 digits: not an RPPS number
+    ],
+)
+def test_only_an_rpps_number_of_the_treating_physician_reaches_the_portal(
+    typed: str | None, sent: str | None
+) -> None:
+    from kiosk.call.service import rpps_number
+
+    assert rpps_number(typed) == sent
