@@ -85,6 +85,9 @@ class CallConfig:
     # "synthetic" (a tone, for demonstrations and tests), "alsa:DEVICE" or "pulse:DEVICE";
     # empty: synthetic when the devices are simulated, else alsa:default.
     microphone: str = ""
+    # Where the doctor's voice is played: "alsa:DEVICE" ("alsa:null" discards it); empty: nowhere
+    # when the devices are simulated (the level is only measured), else alsa:default.
+    speaker: str = ""
     heartbeat_s: float = 1.0
     lost_after_s: float = 5.0  # no heartbeat for this long: the connection is lost
     otoscope_bitrate: int = 2_500_000  # bit/s; fine detail needs 2 Mbit/s or more
@@ -302,4 +305,9 @@ __all__ = [
     "CallConfig",
     "Config",
     "DevicesConfig",
-    "PortalConfig", "SecurityConfig", "SessionConfig", "UiConfig", "load_config"]
+    "PortalConfig",
+    "SecurityConfig",
+    "SessionConfig",
+    "UiConfig",
+    "load_config",
+]

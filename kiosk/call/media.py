@@ -240,8 +240,14 @@ class RemoteAudio:
             kind, _, device = speaker.partition(":")
             from aiortc.contrib.media import MediaRecorder
 
-            self._recorder = MediaRecorder(device or "default", format=kind)
-            self._recorder.addTrack(track)
+            try:
+                self._recorder = MediaRecorder(device or "default", format=kind)
+                self._recorder.addTrack(track)
+            except (OSError, ValueError) as exc:
+                # No sound card: the call goes on; the assistant hears nothing, and the log says why.
+                logger.error("call: the speaker %s cannot be opened: %s", speaker, exc)
+                self._recorder = None
+        if self._recorder is not None:
             self.task: asyncio.Task[None] = asyncio.create_task(
                 self._recorder.start(), name="call-doctor-audio"
             )

@@ -573,7 +573,7 @@ class CallService:
                     RemoteVideo(track, lambda image: self._emit_video("doctor", image))
                 )
             else:
-                peer.readers.append(RemoteAudio(track))
+                peer.readers.append(RemoteAudio(track, self._speaker_setting()))
 
         @pc.on("connectionstatechange")
         async def _state() -> None:
@@ -615,6 +615,12 @@ class CallService:
         while peer.channel.bufferedAmount > 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.1)  # handed to SCTP is not yet on the wire
+
+    def _speaker_setting(self) -> str:
+        setting = self.config.call.speaker
+        if setting:
+            return setting
+        return "" if self.config.devices.simulate else "alsa:default"
 
     async def _close_peer(self) -> None:
         peer, self._peer = self._peer, None

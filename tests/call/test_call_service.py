@@ -90,7 +90,12 @@ def cabin_config(tmp_path: Path, url: str, cabin: str, secret: str) -> Config:
         data_dir=tmp_path / "kiosk",
         devices=DevicesConfig(simulate=True, simulation_speed=25.0),
         call=CallConfig(
-            portal_url=url, cabin=cabin, cabin_secret=secret, loopback_only=True, heartbeat_s=0.5
+            portal_url=url,
+            cabin=cabin,
+            cabin_secret=secret,
+            loopback_only=True,
+            heartbeat_s=0.5,
+            speaker="alsa:null",  # the doctor's voice goes through the real playback path
         ),
     )
 
