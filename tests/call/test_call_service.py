@@ -430,3 +430,39 @@ async def test_a_portal_lost_while_waiting_is_said_and_the_cabin_comes_back_in_l
         await handle.close()
         store.close()
         await asyncio.get_running_loop().shutdown_default_executor()
+
+
+@pytest.mark.allow_log_warnings  # the unreadable messages are logged
+async def test_garbage_from_the_doctor_gets_an_error_and_the_call_goes_on(
+    cabin_in_call: Cabin,
+) -> None:
+    cabin, doctor = cabin_in_call, cabin_in_call.doctor
+    await doctor.wait_for(
+        lambda: doctor.channel is not None and doctor.channel.readyState == "open"
+    )
+    for bad in (
+        "not json",
+        "[]",
+        '{"type": "request", "v": 1, "seq": 5}',  # fields missing
+        '{"type": "request", "v": 9, "seq": 6, "request_id": "x", "action": "take_bp"}',
+        '{"type": "format_disk", "v": 1}',
+        '{"type": "ack", "v": 1, "seq": "' + "9" * 70000 + '"}',
+    ):
+        doctor.channel.send(bad)
+    codes = await doctor.wait_for(
+        lambda: (c := [m["code"] for m in doctor.received("error")]) and len(c) >= 6 and c
+    )
+    assert codes == [
+        "malformed",
+        "malformed",
+        "malformed",
+        "bad_version",
+        "unknown_type",
+        "too_large",
+    ]
+    # Unknown actions are declined, not started.
+    doctor.send_reliable("request", request_id="r-x", action="inflate_to_300")
+    status = await doctor.wait_for(lambda: doctor.received("request.status"))
+    assert status[0]["status"] == "declined"
+    assert cabin.call().requests == () and cabin.state is State.IN_CALL
+    assert cabin.call().phase is CallPhase.IN_CALL
