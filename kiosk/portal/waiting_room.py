@@ -20,7 +20,8 @@ Rules:
   waiting calls that compete for the same doctors, i.e. that at least one online doctor who may
   take this call may also take. With no such doctor online, the older calls of the same territory
   count instead (they will compete for the doctors who come online). The estimated wait is
-  ``position * average_consultation_s / max(1, doctors online who may take it)``. Treating
+  ``max(0, position - free doctors) * average_consultation_s / max(1, doctors online who may take
+  it)``, a free doctor being one online with no live call: 0 when one can take the patient now. Treating
   physicians' priority is not anticipated: it is an estimate.
 - A call whose cabin's socket dropped keeps its place but leaves the queues until the cabin comes
   back (``call.request`` with ``resume``); ``expire_lost_cabins`` ends it after a grace period.
@@ -317,7 +318,11 @@ class WaitingRoom:
             else:
                 ahead += other.cabin.territory == call.cabin.territory
         position = 1 + ahead
-        estimate = position * self.average_consultation_s / max(1, len(mine))
+        # Doctors with no live call can take the next patients at once; the others free up one
+        # consultation at a time.
+        busy = {c.owner.name for c in self._calls.values() if c.owner is not None}
+        free = len(mine - busy)
+        estimate = max(0, position - free) * self.average_consultation_s / max(1, len(mine))
         return QueueStatus(position, round(estimate, 1), len(mine))
 
     # -- the doctor's side ---------------------------------------------------------------------

@@ -301,15 +301,19 @@ def test_position_counts_older_calls_competing_for_the_same_doctors() -> None:
     assert r.status(vannes).position == 1  # nobody who takes Vannes has Brest to take first
     status = r.status(quimper)
     assert (status.position, status.doctors_online) == (2, 1)
-    assert status.estimated_wait_s == 1200.0
+    # Martin is free and takes Brest at once; Quimper waits for one consultation.
+    assert status.estimated_wait_s == 600.0
     # A doctor for every territory joins: every call now competes with every older one.
     r.doctor_connected(ANY)
     status = r.status(quimper)
     assert (status.position, status.doctors_online) == (3, 2)
-    assert status.estimated_wait_s == 900.0
-    # Once Brest is picked, Quimper moves up.
+    assert status.estimated_wait_s == 300.0  # two free doctors, one patient more: half a visit
+    assert r.status(brest).estimated_wait_s == 0.0  # a free doctor can take Brest now
+    # Once Brest is picked, Quimper moves up; Martin is busy with Brest, Any is still free.
     r.pick(MARTIN, brest, 3)
-    assert r.status(quimper).position == 2
+    status = r.status(quimper)
+    assert status.position == 2
+    assert status.estimated_wait_s == 300.0
 
 
 def test_position_without_any_doctor_online_counts_the_same_territory() -> None:
