@@ -81,6 +81,7 @@ CABIN_TO_DOCTOR: dict[str, dict[str, tuple[type, ...]]] = {
     "request.status": {"seq": _INT, "request_id": _STR, "status": _STR},
     "report.received": {"report_id": _STR},
     "otoscope": {"active": _BOOL},
+    "devices": {"unavailable": _OBJ},
 }
 DOCTOR_TO_CABIN: dict[str, dict[str, tuple[type, ...]]] = {
     "heartbeat": {"t_ms": _INT},

@@ -60,7 +60,7 @@ from kiosk.call.state import (
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.flow import CallEnded, DoctorJoined, State
-from kiosk.services.devices import Devices
+from kiosk.services.devices import Devices, DeviceStatus
 from kiosk.services.measurements import LiveUpdate, MeasurementService
 from kiosk.services.session import SessionService, Snapshot
 from kiosk.storage.repository import MeasurementRow, ReportRow
@@ -82,6 +82,12 @@ ACTION_KIND = {
     "take_temperature": "temperature",
     "take_spo2": "spo2",
     "show_otoscope": "otoscope",
+}
+_DEVICE_KIND = {
+    "bp": "bp",
+    "thermometer": "temperature",
+    "oximeter": "spo2",
+    "otoscope": "otoscope",
 }
 _WIRE_KIND = {"blood_pressure": "bp", "body_temperature": "temperature", "oximetry": "spo2"}
 _MEASURE_KIND = {
@@ -215,6 +221,7 @@ class CallService:
         self._room_opened = False
         self._bg: set[asyncio.Task[Any]] = set()
         self._publish_due = False
+        self._unavailable_sent: dict[str, str] = {}
         self.stamp_time = False  # benchmarks: stamp the sending time into the room video
         self.reconnections = 0
 
@@ -298,6 +305,7 @@ class CallService:
         self._inbox = Inbox()
         self._kind_request = {}
         self._otoscope_active = False
+        self._unavailable_sent = self._unavailable()
         self.reconnections = 0
         self.view_value = CallSnapshot(phase=CallPhase.CONNECTING)
         if not self.config.call.portal_url or not self.config.call.cabin_secret:
@@ -657,6 +665,7 @@ class CallService:
                 with contextlib.suppress(Exception):
                     peer.channel.send(signaling.message("heartbeat", t_ms=int(time.time() * 1000)))
                 self._send_otoscope_state()
+                self._send_devices()
             if time.monotonic() - self._last_rx > self.config.call.lost_after_s:
                 self._connection_lost("no heartbeat")
 
@@ -796,6 +805,27 @@ class CallService:
     def _doctor_name(self) -> str | None:
         return self._doctor["display_name"] if self._doctor else None
 
+    def _unavailable(self) -> dict[str, str]:
+        """Measurements that cannot be taken in this cabin now, and why (the doctor is told)."""
+        if self.devices is None:
+            return {}
+        out: dict[str, str] = {}
+        for state in self.devices.states():
+            kind = _DEVICE_KIND.get(state.family)
+            if kind is None:
+                continue
+            if state.service == "out_of_service":
+                out[kind] = "out_of_service"
+            elif state.status in (DeviceStatus.NOT_INSTALLED, DeviceStatus.NOT_CONNECTED):
+                out[kind] = str(state.status)
+        return out
+
+    def _send_devices(self) -> None:
+        unavailable = self._unavailable()
+        if unavailable != self._unavailable_sent and self._peer is not None and self._peer.open:
+            self._unavailable_sent = unavailable
+            self._send_unreliable(signaling.message("devices", unavailable=unavailable))
+
     def _push_session(self, session_id: str) -> None:
         repo = self.session.repo
         identity = repo.identity(session_id)
@@ -824,6 +854,7 @@ class CallService:
             cabin=self.config.call.cabin,
             assistant=assistant.name if assistant else "",
             measurements=measurements,
+            unavailable=self._unavailable(),
         )
         self.session.repo.audit(
             self.session.actor(), "patient_data_shared", session_id, {"with": "doctor"}

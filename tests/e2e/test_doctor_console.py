@@ -33,6 +33,7 @@ from kiosk.portal.store import PortalStore
 from kiosk.portal_commands import ensure_demo_accounts
 from kiosk.services.auth import hash_pin
 from kiosk.services.devices import DeviceStatus
+from kiosk.storage import Repository, open_database
 from tests.support import browser
 from tests.support.browser import page_errors, wait_js, wait_py
 
@@ -118,6 +119,11 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     doctor_name, password, cabin, secret = ensure_demo_accounts(store)
     portal = PortalThread(portal_config, store)
     portal.start()
+    # The oximeter's calibration date has passed: out of service, and the doctor must see that
+    # SpO2 cannot be taken in this cabin.
+    opened = open_database(tmp_path / "kiosk" / "kiosk.db", SystemClock())
+    Repository(opened.db, SystemClock()).set_calibration_due("oximeter", "2020-01-01", None)
+    opened.close()
     core = Core(
         Config(
             data_dir=tmp_path / "kiosk",
@@ -203,6 +209,9 @@ def test_a_whole_consultation_from_the_doctors_browser(stack: Stack) -> None:
         # The patient's file, with what was measured before the call.
         wait_js(driver, "window.consoleState.patient && window.consoleState.patient.last_name")
         assert driver.execute_script("return window.consoleState.patient.age") == 67
+        # SpO2 cannot be taken here, and the page says why.
+        note = wait_js(driver, "document.getElementById('unavailable-spo2')", 5)
+        assert "hors service" in note.text and note.is_displayed()
         # Video and audio from the cabin.
         assert_video_flows(driver)
         wait_js(driver, "window.consoleState.audioLevel > 0.01", 15, "the patient heard")
@@ -274,7 +283,7 @@ def test_the_call_survives_a_network_cut(stack: Stack) -> None:
             wait_py(lambda: stack.call().phase is CallPhase.RECONNECTING, 8, "reconnecting")
             detected = time.monotonic() - cut_at
             # Measured while the doctor cannot see it: queued, not lost.
-            stack.take("spo2")
+            stack.take("temperature")
             assert stack.call().undelivered >= 1
             time.sleep(max(0.0, 7.0 - (time.monotonic() - cut_at)))
         finally:
@@ -283,8 +292,10 @@ def test_the_call_survives_a_network_cut(stack: Stack) -> None:
         seen = driver.execute_script("return window.consoleState.video.frames")
         wait_js(driver, f"window.consoleState.video.frames > {seen + 30}", 15, "video again")
         media_back = time.monotonic() - back_at
-        spo2 = wait_js(driver, "window.consoleState.measurements.find(m => m.kind === 'spo2')", 15)
-        assert spo2["status"] == "accepted"
+        late = wait_js(
+            driver, "window.consoleState.measurements.find(m => m.kind === 'temperature')", 15
+        )
+        assert late["status"] == "accepted"  # measured during the cut, delivered after it
         phases = driver.execute_script("return window.__phases")
         assert "reconnecting" in phases and phases[-1] == "in_call", phases
         wait_py(lambda: stack.call().phase is CallPhase.IN_CALL, 10, "the cabin in call again")

@@ -144,6 +144,7 @@
     patient: null,
     session: null,
     measurements: [],
+    unavailable: {},
     progress: {},
     requests: {},
     stills: [],
@@ -627,6 +628,7 @@
       reportAcked: false,
       otoscope: { active: false, mid: null },
     });
+    renderUnavailable({});
     state.lastError = null;
     clearError();
     showInfo("");
@@ -1131,6 +1133,9 @@
       case "report.received":
         onReportReceived(msg);
         break;
+      case "devices":
+        renderUnavailable(msg.unavailable);
+        break;
       case "otoscope":
         onOtoscope(msg);
         break;
@@ -1164,6 +1169,7 @@
     state.session = body(msg);
     delete state.session.measurements;
     renderPatient();
+    renderUnavailable(msg.unavailable);
     if (Array.isArray(msg.measurements)) {
       for (const m of msg.measurements) {
         if (m && typeof m === "object") addMeasurement(m);
@@ -1197,6 +1203,29 @@
       else parts.push(`${key.replace(/_/g, " ")} : ${typeof value === "object" ? JSON.stringify(value) : value}`);
     }
     return parts.join(" · ");
+  }
+
+  const UNAVAILABLE = {
+    out_of_service: "Mesure impossible : appareil hors service (échec de l'autotest ou étalonnage dépassé).",
+    not_connected: "Mesure impossible : appareil débranché.",
+    not_installed: "Pas d'appareil pour cette mesure dans cette cabine.",
+  };
+
+  // Which measurements the cabin cannot take now, and why (in `session`, then `devices`).
+  function renderUnavailable(map) {
+    state.unavailable = map && typeof map === "object" ? map : {};
+    for (const kind of ["bp", "temperature", "spo2"]) {
+      const none = $(`none-${kind}`);
+      if (!none) continue;
+      let note = $(`unavailable-${kind}`);
+      if (!note) {
+        note = el("p", { class: "vital-unavailable", id: `unavailable-${kind}` });
+        none.after(note);
+      }
+      const why = state.unavailable[kind];
+      note.textContent = why ? UNAVAILABLE[why] || `Mesure impossible (${why}).` : "";
+      note.hidden = !why;
+    }
   }
 
   function addMeasurement(m) {
