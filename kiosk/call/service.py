@@ -44,6 +44,7 @@ from kiosk.call.media import (
     RemoteVideo,
     keep_media_on_loopback,
     open_microphone,
+    own_stream,
     use_high_detail,
 )
 from kiosk.call.state import (
@@ -535,7 +536,8 @@ class CallService:
         if player is not None:
             peer.closers.append(lambda: asyncio.ensure_future(_stop_player(player)))
         video = pc.addTransceiver(room, direction="sendrecv")
-        pc.addTransceiver(microphone, direction="sendrecv")
+        audio = pc.addTransceiver(microphone, direction="sendrecv")
+        own_stream(audio.sender)
         scope = pc.addTransceiver(otoscope, direction="sendonly")
         vp8 = [
             c

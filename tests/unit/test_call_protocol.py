@@ -150,3 +150,27 @@ def test_only_an_rpps_number_of_the_treating_physician_reaches_the_portal(
     from kiosk.call.service import rpps_number
 
     assert rpps_number(typed) == sent
+
+
+def test_the_microphone_is_not_in_the_video_stream_so_video_is_not_held_for_lip_sync() -> None:
+    import asyncio
+
+    from aiortc import RTCPeerConnection
+
+    from kiosk.call.media import CameraTrack, ToneMicrophone, own_stream
+
+    async def offer() -> str:
+        pc = RTCPeerConnection()
+        pc.addTransceiver(CameraTrack(lambda: None), direction="sendrecv")
+        audio = pc.addTransceiver(ToneMicrophone(), direction="sendrecv")
+        own_stream(audio.sender)
+        await pc.setLocalDescription(await pc.createOffer())
+        sdp = pc.localDescription.sdp
+        await pc.close()
+        return sdp
+
+    sdp = asyncio.run(offer())
+    streams = [
+        line.split()[0].split(":", 1)[1] for line in sdp.splitlines() if line.startswith("a=msid:")
+    ]
+    assert len(streams) == 2 and streams[0] != streams[1]
