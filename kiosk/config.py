@@ -28,6 +28,7 @@ class UiConfig:
     height: int = 800
     fullscreen: bool = False
     language: str = "fr"  # "fr" or "en": the language screens open in
+    physical_keyboard: bool = False  # true (development only): a plugged-in keyboard types anywhere
 
 
 @dataclasses.dataclass(frozen=True)

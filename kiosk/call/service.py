@@ -298,7 +298,8 @@ class CallService:
 
     def _begin(self, session_id: str) -> None:
         self._call_session = session_id
-        self._call_id = None
+        # After a restart in the middle of a call, ask the portal for the same call back.
+        self._call_id = self._last_call_id(session_id)
         self._doctor = None
         self._doctor_present = False
         self._generation = 0
@@ -317,6 +318,15 @@ class CallService:
         self._push_session(session_id)
         self.session.repo.audit(self.session.actor(), "call_requested", session_id)
         self._publish_soon()
+
+    def _last_call_id(self, session_id: str) -> str | None:
+        for row in reversed(self.session.repo.audit_log(session_id)):
+            if row.action == "call_ended":
+                return None
+            if row.action == "call_queued":
+                call = row.detail.get("call") if isinstance(row.detail, dict) else None
+                return str(call) if call else None
+        return None
 
     def retry(self) -> None:
         """The assistant asks to try again after a failure (portal down, secret fixed...)."""
@@ -447,7 +457,7 @@ class CallService:
     async def _on_portal(self, msg: dict[str, Any]) -> None:
         kind = msg["type"]
         if kind == "call.queued":
-            first = self._call_id is None
+            first = self._call_id != msg["call_id"]
             self._call_id = msg["call_id"]
             if first:
                 self.session.repo.audit(
@@ -462,11 +472,10 @@ class CallService:
                 doctors_online=msg.get("doctors_online"),
             )
         elif kind == "call.resumed":
+            # Back in the same call; if the doctor is there, call.joined follows and a new peer
+            # connection is built then.
             self._call_id = msg["call_id"]
-            if msg["state"] == "in_call" and self._doctor is not None:
-                self._doctor_present = True
-                await self._new_peer()
-            else:
+            if msg["state"] != "in_call":
                 self._set(phase=CallPhase.WAITING, error=None)
         elif kind == "call.joined":
             if msg["call_id"] != self._call_id:

@@ -722,7 +722,9 @@ class Portal:
                 await sock.send(message("call.resumed", re, call_id=call.call_id, state=state))
                 self.sent_status.pop(call.call_id, None)  # tell it its place again
                 page = self.joined.get(call.call_id)
-                if call.call_id in self.join_unseen and page is not None and call.owner:
+                # The doctor is there: the cabin (back from a lost socket, or restarted and knowing
+                # nothing of the doctor) learns who, and builds a new peer connection.
+                if page is not None and call.owner:
                     self.join_unseen.discard(call.call_id)
                     await sock.send(
                         message("call.joined", call_id=call.call_id, doctor=call.owner.as_json())

@@ -466,3 +466,25 @@ async def test_garbage_from_the_doctor_gets_an_error_and_the_call_goes_on(
     assert status[0]["status"] == "declined"
     assert cabin.call().requests == () and cabin.state is State.IN_CALL
     assert cabin.call().phase is CallPhase.IN_CALL
+
+
+@pytest.mark.allow_log_warnings  # the lost portal socket is logged
+async def test_the_cabin_socket_lost_mid_call_comes_back_to_the_same_call(
+    cabin_in_call: Cabin,
+) -> None:
+    cabin, doctor = cabin_in_call, cabin_in_call.doctor
+    await doctor.wait_for(lambda: len(doctor.video_counters) >= 10, 20)
+    assert cabin.core.call is not None and cabin.core.call._ws is not None
+    call_id = doctor.call_id
+    offers = len([m for m in doctor.signals if m["type"] == "sdp.offer"])
+    await cabin.core.call._ws.close()  # the portal's socket drops; the peer connection lives on
+    await doctor.wait_signal("cabin.left")
+    # Back with the same call: the doctor gets a new offer for it, and media flows again.
+    await doctor.wait_for(
+        lambda: len([m for m in doctor.signals if m["type"] == "sdp.offer"]) > offers, 15
+    )
+    assert doctor.call_id == call_id
+    seen = len(doctor.video_counters)
+    await doctor.wait_for(lambda: len(doctor.video_counters) > seen + 10, 15)
+    await wait_until(lambda: cabin.call().phase is CallPhase.IN_CALL, 10, "in call")
+    assert cabin.state is State.IN_CALL

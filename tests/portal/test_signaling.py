@@ -524,6 +524,10 @@ async def test_the_cabin_drops_and_resumes(
         "call_id": call_id,
         "state": "in_call",
     }
+    # The doctor's page is there: the cabin is told who, so it can offer again (a cabin that
+    # restarted knows nothing of the doctor).
+    joined = await expect(cabin, "call.joined", skip=())
+    assert joined["doctor"]["name"] == "dr.martin"
     await send(cabin, "sdp.offer", call_id=call_id, generation=2, sdp=OFFER)
     assert (await expect(page, "sdp.offer"))["generation"] == 2
     await send(page, "sdp.answer", call_id=call_id, generation=2, sdp=ANSWER)
