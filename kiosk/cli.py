@@ -1,5 +1,6 @@
 """The ``kiosk`` command: ``run``, ``assistant``, ``technician``, ``simulate``, ``measure``,
-``selftest``, ``devices``, ``support-bundle``, ``portal``, ``doctor``, ``cabin``, ``--version``.
+``selftest``, ``devices``, ``support-bundle``, ``sessions``, ``export``, ``portal``, ``doctor``,
+``cabin``, ``--version``.
 
 Errors are one plain line on stderr and a non-zero exit status, never a traceback.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import sqlite3
@@ -138,6 +140,18 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write a zip for support: versions, settings without secrets, logs, device history",
     )
     bundle.add_argument("file", type=Path, help="the zip to write")
+
+    sessions = commands.add_parser(
+        "sessions", help="list the sessions kept on this cabin (patients by initials only)"
+    )
+    sessions.add_argument("--json", action="store_true", help="print one JSON array")
+
+    export = commands.add_parser(
+        "export", help="write a session's record: FHIR R4 bundle and/or the patient's PDF"
+    )
+    export.add_argument("session_id", metavar="SESSION_ID", help="as 'kiosk sessions' lists it")
+    export.add_argument("--fhir", type=Path, metavar="FILE", help="the FHIR document (JSON)")
+    export.add_argument("--pdf", type=Path, metavar="FILE", help="the patient's PDF")
 
     portal = commands.add_parser(
         "portal", help="run the doctor portal (signaling server and console) until interrupted"
@@ -313,6 +327,82 @@ def _support_bundle_command(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _sessions_command(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.records.record import session_summaries
+
+    repo, opened = _repository(config)
+    try:
+        summaries = session_summaries(repo)
+    finally:
+        opened.close()
+    if args.json:
+        print(json.dumps([s.to_dict() for s in summaries], ensure_ascii=False))
+        return 0
+    for s in summaries:
+        report = "report" if s.has_report else "no report"
+        print(
+            f"{s.id}\t{s.started_at}\t{s.state}\t{s.status}\t{s.outcome}\t{s.initials or '-'}"
+            f"\t{report}"
+        )
+    return 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner reads (it holds patient data), whole or not at all."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _export_command(args: argparse.Namespace, config: Config) -> int:
+    if args.fhir is None and args.pdf is None:
+        raise CliError("say what to write: --fhir FILE, --pdf FILE, or both")
+    if args.fhir is not None and args.pdf is not None and args.fhir.resolve() == args.pdf.resolve():
+        raise CliError("the FHIR file and the PDF must be two different files")
+    # Loaded only here: pydantic (FHIR models) and reportlab take a moment to import.
+    from kiosk.records.pdf import patient_pdf
+    from kiosk.records.record import RecordNotFound, assemble_record
+
+    repo, opened = _repository(config)
+    try:
+        try:
+            record = assemble_record(repo, args.session_id, config.call.cabin)
+        except RecordNotFound:
+            raise CliError(
+                f"no session '{args.session_id}' on this cabin ('kiosk sessions' lists them)"
+            ) from None
+        emergency = config.session.emergency_number
+        pdf = patient_pdf(record, emergency_number=emergency)
+        if args.fhir is not None:
+            from kiosk.records.fhir import bundle_json
+
+            document = bundle_json(record, pdf, emergency_number=emergency)
+            _write_private(args.fhir, document.encode("utf-8"))
+            print(f"FHIR document written: {args.fhir}")
+        if args.pdf is not None:
+            _write_private(args.pdf, pdf)
+            print(f"patient PDF written: {args.pdf}")
+        repo.audit(
+            "cli",
+            "record_exported",
+            args.session_id,
+            {
+                "record": record.record_id,
+                "fhir": args.fhir is not None,
+                "pdf": args.pdf is not None,
+            },
+        )
+    finally:
+        opened.close()
+    return 0
+
+
 def _run_command(args: argparse.Namespace, config: Config) -> int:
     install_file_log(config.data_dir)  # read back by the support bundle
     portal = None
@@ -400,6 +490,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _people_command(args, config, _ROLES["technician"])
         if args.command == "support-bundle":
             return _support_bundle_command(args, config)
+        if args.command == "sessions":
+            return _sessions_command(args, config)
+        if args.command == "export":
+            return _export_command(args, config)
         if args.command in ("simulate", "measure", "selftest", "devices"):
             from kiosk import device_commands  # the drivers load only when a device command runs
 

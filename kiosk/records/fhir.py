@@ -81,6 +81,11 @@ MM_HG = "mm[Hg]"
 PER_MIN = "/min"
 CELSIUS = "Cel"
 PERCENT = "%"
+EMPTY_REASONS: dict[str, Code] = {
+    "notasked": (EMPTY_REASON, "notasked", "Not Asked"),
+    "nilknown": (EMPTY_REASON, "nilknown", "Nil Known"),
+    "unavailable": (EMPTY_REASON, "unavailable", "Unavailable"),
+}
 EAR_SITES = {
     "left_ear": (SNOMED, "89644007", "Left ear structure"),
     "right_ear": (SNOMED, "25577004", "Right ear structure"),
@@ -123,11 +128,11 @@ def _div(*paragraphs: str) -> dict[str, str]:
 
 
 def _p(text: str) -> str:
-    return f"<p>{html.escape(text)}</p>"
+    return f"<p>{html.escape(text, quote=False)}</p>"
 
 
 def _ul(items: Iterable[str]) -> str:
-    lines = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+    lines = "".join(f"<li>{html.escape(item, quote=False)}</li>" for item in items)
     return f"<ul>{lines}</ul>" if lines else ""
 
 
@@ -214,14 +219,7 @@ def _practitioners(b: _Builder) -> tuple[_Entry | None, _Entry | None]:
             "assistant",
             {
                 "name": [{"text": record.assistant.name}],
-                "qualification": [
-                    {
-                        "code": {
-                            "text": "Professionnel(le) assistant(e) de "
-                            "téléconsultation (télé-assistant(e))"
-                        }
-                    }
-                ],
+                "qualification": [{"code": {"text": "Télé-assistant(e) de la cabine"}}],
             },
         )
     return doctor, assistant
@@ -353,7 +351,7 @@ def _notes(m: Measurement) -> list[dict[str, str]]:
     parts = [words.word(words.QUALITY_FLAGS, f) for f in m.flags]
     if m.status == "pending":
         parts.append("non validée par l'assistant(e)")
-    return [{"text": "Qualité : " + "; ".join(parts)}] if parts else []
+    return [{"text": "Qualité : " + ", ".join(parts)}] if parts else []
 
 
 @dataclass(frozen=True)
@@ -556,13 +554,14 @@ def _section(
     code: Code | None = None,
     empty: str | None = None,
 ) -> dict[str, Any]:
+    """A Composition section; ``empty`` (a list-empty-reason code) says why it has nothing."""
     section: dict[str, Any] = {"title": title, "text": text}
     if code is not None:
         section["code"] = _concept(code)
     if entries:
         section["entry"] = [_ref(e) for e in entries]
     elif empty is not None:
-        section["emptyReason"] = _concept((EMPTY_REASON, empty, empty.capitalize()))
+        section["emptyReason"] = _concept(EMPTY_REASONS[empty])
     return section
 
 
@@ -605,7 +604,7 @@ def _composition_sections(
             else _div(_p("Aucune mesure prise.")),
             observations,
             code=VITAL_SIGNS_SECTION,
-            empty="notasked",
+            empty=None if observations else "notasked",
         )
     ]
     report = record.report
@@ -635,7 +634,6 @@ def _composition_sections(
                     _p(f"Conclusion : {report.conclusion}") if report.conclusion else "",
                     _p(f"Conseils : {report.advice}") if report.advice else "",
                 ),
-                empty="unavailable",
             )
         )
         sections.append(
@@ -644,7 +642,7 @@ def _composition_sections(
                 _div(_ul(report.prescription))
                 if report.prescription
                 else _div(_p("Aucune prescription.")),
-                empty="nilknown",
+                empty=None if report.prescription else "nilknown",
             )
         )
     if record.orientation is not None:
@@ -652,7 +650,7 @@ def _composition_sections(
         if record.orientation.by == "red_flags" and record.triage is not None:
             flags = ", ".join(words.word(words.RED_FLAGS, f) for f in record.triage.red_flags)
             orientation += f" (signe d'alerte au tri : {flags})"
-        sections.append(_section("Orientation", _div(_p(orientation)), empty="unavailable"))
+        sections.append(_section("Orientation", _div(_p(orientation))))
     else:
         sections.append(
             _section("Orientation", _div(_p("Pas d'orientation donnée.")), empty="unavailable")
@@ -670,7 +668,9 @@ def _composition_sections(
                     + ", ".join(words.word(words.RED_FLAGS, f) for f in record.triage.red_flags)
                 )
             )
-        sections.append(_section("Motif de consultation", _div(*lines), empty="unavailable"))
+        sections.append(
+            _section("Motif de consultation", _div(*lines), empty=None if lines else "unavailable")
+        )
     if media:
         sections.append(
             _section(
@@ -696,7 +696,12 @@ def _composition_sections(
             "Déroulement et incidents techniques",
             _div(
                 _p("Séance : " + words.word(words.OUTCOMES, record.outcome)),
-                _ul(_timeline_line(e) for e in record.session_timeline + record.call_timeline),
+                _ul(
+                    _timeline_line(e)
+                    for e in sorted(
+                        record.session_timeline + record.call_timeline, key=lambda e: e.at
+                    )
+                ),
                 _p("Incidents :") if incidents else _p("Aucun incident technique."),
                 _ul(incidents),
             ),

@@ -57,6 +57,7 @@ ACCENT = colors.HexColor("#0b5394")
 ALERT = colors.HexColor("#b00020")
 RULE = colors.HexColor("#c9d3de")
 TABLE_HEAD = colors.HexColor("#e8eef5")
+MEASURED_KINDS = ("blood_pressure", "body_temperature", "oximetry")
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _styles(fonts: _Fonts) -> _Styles:
             textColor=ACCENT,
             spaceBefore=12,
             spaceAfter=5,
+            keepWithNext=1,  # a heading never ends a page alone
         ),
         body=body,
         small=ParagraphStyle("small", parent=body, fontSize=9, leading=12, textColor=MUTED),
@@ -179,13 +181,14 @@ class _Row:
 
 def _measurement_rows(record: ConsultationRecord, tz: dt.tzinfo | None) -> list[_Row]:
     rows: list[_Row] = []
-    shown = [m for m in record.measurements if m.status in ("accepted", "pending")]
+    known = [m for m in record.measurements if m.kind in MEASURED_KINDS]
+    shown = [m for m in known if m.status in ("accepted", "pending")]
     for m in shown:
         rows.extend(_rows_of(m, tz))
     # A kind never measured although it was tried: the patient is told it could not be taken.
     measured = {m.kind for m in shown}
     failed: dict[str, Measurement] = {}
-    for m in record.measurements:
+    for m in known:
         if m.status == "failed" and m.kind not in measured:
             failed[m.kind] = m  # the last attempt says why
     for kind, m in failed.items():
@@ -198,7 +201,7 @@ def _rows_of(m: Measurement, tz: dt.tzinfo | None) -> list[_Row]:
     time = words.clock_time(words.local_time(m.taken_at, tz))
     notes = words.remarks(m.flags, m.alerts)
     if m.status == "pending":
-        notes = "; ".join(filter(None, [notes, "non validée par l'assistant(e)"]))
+        notes = ", ".join(filter(None, [notes, "non validée par l'assistant(e)"]))
     values = m.values
     rows: list[_Row] = []
     if m.kind == "blood_pressure":
@@ -210,7 +213,7 @@ def _rows_of(m: Measurement, tz: dt.tzinfo | None) -> list[_Row]:
         celsius = values.get("celsius")
         value = "—" if celsius is None else words.decimal(float(celsius))
         site = words.TEMPERATURE_SITES.get(str(values.get("site", "")))
-        notes = "; ".join(filter(None, [f"prise {site}" if site else "", notes]))
+        notes = ", ".join(filter(None, [f"prise {site}" if site else "", notes]))
         rows.append(_Row(words.KINDS["body_temperature"], value, "°C", time, notes))
         source = ""
     else:
@@ -445,7 +448,6 @@ def _build(
         author=f"Cabine {record.cabin}" if record.cabin else "Téléconsultation assistée",
         subject="Document remis au patient",
         lang="fr-FR",
-        invariant=True,
     )
     footer = _footer(record, fonts, total, tz)
     doc.build(_story(record, styles, emergency_number, tz), onFirstPage=footer, onLaterPages=footer)

@@ -208,7 +208,7 @@ def error(code: str | None) -> str:
 def remarks(flags: tuple[str, ...], alerts: tuple[str, ...]) -> str:
     """Quality flags and out-of-range values in words, alerts first ("" when none)."""
     parts = [word(ALERTS, a) for a in alerts] + [word(QUALITY_FLAGS, f) for f in flags]
-    return "; ".join(parts)
+    return ", ".join(parts)
 
 
 def event_words(event: str, detail: Mapping[str, Any]) -> str:
