@@ -1,4 +1,5 @@
-"""Composition root of the touchscreen: QApplication, translators, the core thread, SIGTERM."""
+"""Composition root of the touchscreen: QApplication, translators, the core thread, SIGTERM, and
+kiosk mode (ui/lockdown.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kiosk.config import Config
 from kiosk.core import Core, CoreThread
 from ui.bridge import Bridge
 from ui.i18n import Translations
+from ui.lockdown import Lockdown, VirtualKeyboard, enable_virtual_keyboard, virtual_keyboard_enabled
 from ui.main_window import ActivityFilter, MainWindow
 from ui.style import STYLESHEET
 
@@ -37,19 +39,32 @@ class KioskApp:
         self.window = MainWindow(self.bridge, self.translations, config)
         self.activity = ActivityFilter(self.bridge)
         app.installEventFilter(self.activity)
+        # After the activity filter, so that it runs first: a swallowed key is no activity.
+        self.lockdown = Lockdown(self.window, config.ui.fullscreen, config.ui.physical_keyboard)
+        app.installEventFilter(self.lockdown)
+        self.keyboard = (
+            VirtualKeyboard(app, self.translations, self.window)
+            if virtual_keyboard_enabled()
+            else None
+        )
         self.bridge.attach()
 
     def show(self) -> None:
         if self.config.ui.fullscreen:
             self.window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            self.window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
             self.window.showFullScreen()
         else:
             self.window.show()
 
     def close(self) -> None:
         self.bridge.snapshot.disconnect(self.window.show_snapshot)
+        self.app.removeEventFilter(self.lockdown)
         self.app.removeEventFilter(self.activity)
+        if self.keyboard is not None:
+            self.keyboard.close()
         self.bridge.wait_idle()
+        self.window.allow_close()
         self.window.close()
         self.core_thread.stop()  # parks an open session: the next start offers to resume it
         self.translations.close()
@@ -74,7 +89,9 @@ class _SignalWakeup:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         logger.info("app: signal %d received, stopping", signum)
         # Queued, so that a signal received before the loop runs still ends it once it does.
-        QTimer.singleShot(0, self.app.quit)
+        # exit(), not quit(): since Qt 6, quit() first asks every window to close, and the kiosk
+        # window refuses; KioskApp.close() closes it after the loop.
+        QTimer.singleShot(0, lambda: self.app.exit(0))
 
     def _drain(self) -> None:
         with contextlib.suppress(BlockingIOError):
@@ -104,6 +121,8 @@ def _choose_platform() -> None:
 def run(config: Config) -> int:
     """Entry point of ``kiosk run`` (found through the ``kiosk.frontends`` entry point)."""
     _choose_platform()
+    if QApplication.instance() is None:
+        enable_virtual_keyboard()  # read by Qt when the application starts
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("kiosk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
@@ -77,6 +77,7 @@ class IdleOverlay(QFrame):
         self.setGeometry(self.parentWidget().rect())
         self.show()
         self.raise_()
+        QGuiApplication.inputMethod().hide()  # the on-screen keyboard would cover the question
 
 
 class MainWindow(QMainWindow):
@@ -85,6 +86,10 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.translations = translations
         self.default_language = translations.language
+        # Kiosk mode: only the application itself closes this window (``allow_close``), never the
+        # compositor or a key (Alt+F4 where a window manager binds it).
+        self.kiosk_mode = config.ui.fullscreen
+        self._closing = False
         self.setWindowTitle("Kiosk")
         central = QWidget()
         self.setCentralWidget(central)
@@ -193,6 +198,23 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
         if self.overlay.isVisible():
             self.overlay.setGeometry(self.centralWidget().rect())
+
+    # -- kiosk mode --------------------------------------------------------------------------
+    def accepts_physical_keyboard(self) -> bool:
+        """Whether the screen shown takes a plugged-in keyboard's keys (see Screen)."""
+        screen = self.stack.currentWidget()
+        return isinstance(screen, Screen) and screen.physical_keyboard
+
+    def allow_close(self) -> None:
+        """The application is shutting down: the window may close."""
+        self._closing = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.kiosk_mode and not self._closing:
+            logger.info("ui: kiosk mode: the window refused to close")
+            event.ignore()
+            return
+        super().closeEvent(event)
 
 
 class ActivityFilter(QObject):

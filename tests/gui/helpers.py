@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.clock import SystemClock
@@ -31,6 +32,18 @@ def tap(qtbot: QtBot, widget: QWidget) -> None:
     assert widget.isVisible(), f"{widget.objectName()} is not on screen"
     assert widget.isEnabled(), f"{widget.objectName()} is disabled"
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Type as the on-screen keyboard does: one key click per character, sent by the input
+    context (not spontaneous). A physical keyboard's keys are spontaneous, and patient screens
+    ignore them (ui/lockdown.py), so ``qtbot.keyClicks`` types nothing there."""
+    for char in text:
+        # Qt's key codes of Latin-1 characters are their capital's code point (Key_A, Key_Eacute).
+        code = ord(char.upper()) if ord(char.upper()) < 0x100 else Qt.Key.Key_unknown
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, code, Qt.KeyboardModifier.NoModifier, char)
+            QApplication.sendEvent(widget, event)
 
 
 def button(parent: QWidget, name: str) -> QPushButton:
@@ -89,7 +102,7 @@ def fill_identity(qtbot: QtBot, kiosk: KioskApp, **values: str) -> None:
             continue
         edit = screen.fields[name].edit
         edit.clear()
-        qtbot.keyClicks(edit, value)
+        type_text(edit, value)
 
 
 VALID = {

@@ -23,6 +23,7 @@ from tests.gui.helpers import (
     sign_in,
     tap,
     type_pin,
+    type_text,
     wait_for_screen,
 )
 
@@ -48,7 +49,7 @@ def test_whole_slice_in_french(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Pa
     tap(qtbot, triage.flags_next)
     assert_touch_targets(kiosk)
     tap(qtbot, triage.reasons.buttons["ear_pain"])
-    qtbot.keyClicks(triage.details.edit, "Douleur oreille droite depuis 2 jours")
+    type_text(triage.details.edit, "Douleur oreille droite depuis 2 jours")
     tap(qtbot, triage.submit)
     measure = kiosk.window.by_state[State.MEASURE]
     wait_for_screen(qtbot, kiosk, measure)

@@ -11,6 +11,10 @@ from ui.bridge import Bridge
 
 class Screen(QWidget):
     patient_facing = True  # shows the language button
+    # Whether a plugged-in keyboard's keys are taken (unless ui.physical_keyboard says so for all):
+    # only behind the technician's PIN. A patient may be alone in front of any other screen, and
+    # none of them needs one (the on-screen keyboard types, PINs are typed on touch pads).
+    physical_keyboard = False
 
     def __init__(self, bridge: Bridge) -> None:
         super().__init__()

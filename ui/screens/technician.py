@@ -238,6 +238,7 @@ class DeviceCard(QFrame):
 
 class TechnicianScreen(Screen):
     patient_facing = False
+    physical_keyboard = True  # a technician may plug one in
 
     def __init__(self, bridge: Bridge) -> None:
         super().__init__(bridge)
