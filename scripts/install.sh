@@ -9,7 +9,9 @@ DEBS=(libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
       libxcb-render-util0 libxcb-image0 fonts-dejavu-core xvfb xauth
       # The doctor's browser in end-to-end tests and benchmarks; ip for the network namespace.
-      chromium chromium-driver iproute2)
+      chromium chromium-driver iproute2
+      # The packaging test (a clean Debian root for the .deb) and the shell scripts' lint.
+      debootstrap shellcheck)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
