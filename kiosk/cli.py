@@ -1,6 +1,6 @@
 """The ``kiosk`` command: ``run``, ``assistant``, ``technician``, ``simulate``, ``measure``,
-``selftest``, ``devices``, ``support-bundle``, ``sessions``, ``export``, ``portal``, ``doctor``,
-``cabin``, ``--version``.
+``selftest``, ``devices``, ``support-bundle``, ``sessions``, ``export``, ``outbox``, ``portal``,
+``doctor``, ``cabin``, ``--version``.
 
 Errors are one plain line on stderr and a non-zero exit status, never a traceback.
 """
@@ -12,7 +12,6 @@ import getpass
 import json
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from kiosk.errors import (
 from kiosk.logs import install_file_log
 from kiosk.services.auth import check_pin_format, hash_pin
 from kiosk.storage import Repository, open_database
+from kiosk.storage.database import DATABASE_ERRORS, load_key
 from kiosk.storage.repository import AssistantRow
 
 logger = logging.getLogger(__name__)
@@ -153,6 +153,20 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--fhir", type=Path, metavar="FILE", help="the FHIR document (JSON)")
     export.add_argument("--pdf", type=Path, metavar="FILE", help="the patient's PDF")
 
+    outbox = commands.add_parser(
+        "outbox", help="the consultation records: waiting, sent, refused; retry a refused one"
+    )
+    outbox.add_argument("--json", action="store_true", help="print one JSON object")
+    retry = outbox.add_mutually_exclusive_group()
+    retry.add_argument(
+        "--retry",
+        metavar="ID",
+        help="send this record again soon (record or session id); a sent record never is",
+    )
+    retry.add_argument(
+        "--retry-failed", action="store_true", help="send every refused record again soon"
+    )
+
     portal = commands.add_parser(
         "portal", help="run the doctor portal (signaling server and console) until interrupted"
     )
@@ -215,7 +229,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _repository(config: Config) -> tuple[Repository, Any]:
     clock = SystemClock()
-    opened = open_database(config.database_path, clock)
+    opened = open_database(config.database_path, clock, key=load_key(config))
     if opened.set_aside is not None:
         print(
             f"kiosk: the database could not be read; it was kept aside as {opened.set_aside} "
@@ -343,6 +357,50 @@ def _sessions_command(args: argparse.Namespace, config: Config) -> int:
         print(
             f"{s.id}\t{s.started_at}\t{s.state}\t{s.status}\t{s.outcome}\t{s.initials or '-'}"
             f"\t{report}"
+        )
+    return 0
+
+
+def _outbox_command(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.records.outbox import outbox_view
+
+    repo, opened = _repository(config)
+    try:
+        retried: list[str] = []
+        if args.retry is not None:
+            row = repo.outbox_retry(args.retry, "cli")
+            if row is None:
+                found = repo.outbox_item(args.retry)
+                if found is None:
+                    raise CliError(f"no record '{args.retry}' in the outbox")
+                raise CliError(f"the record {found.record_id} is {found.state}: nothing to retry")
+            retried.append(row.record_id)
+        elif args.retry_failed:
+            for waiting in repo.outbox_items(limit=100_000):
+                if waiting.state == "failed" and repo.outbox_retry(waiting.record_id, "cli"):
+                    retried.append(waiting.record_id)
+        view = outbox_view(repo, config, repo.clock.now(), limit=100_000)
+    finally:
+        opened.close()
+    if args.json:
+        print(json.dumps({**view.to_dict(), "retried": retried}, ensure_ascii=False))
+        return 0
+    for record_id in retried:
+        print(f"record {record_id} queued again: the kiosk sends it at its next pass")
+    print(
+        f"pending {view.pending}, sending {view.sending}, sent {view.sent}, failed {view.failed}"
+        f"; destination: {view.destination or 'none configured (records.endpoint)'}"
+    )
+    if view.retention_blocked:
+        print(
+            f"warning: {view.retention_blocked} undelivered record(s) older than "
+            f"{config.records.retention_days:g} days: their patient data stays on the cabin"
+        )
+    for item in view.items:
+        when = item.sent_at if item.state == "sent" else item.next_attempt_at
+        print(
+            f"{item.record_id}\t{item.session_id}\t{item.state}\t{item.attempts}\t{when or '-'}"
+            f"\t{item.last_error or '-'}"
         )
     return 0
 
@@ -494,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sessions_command(args, config)
         if args.command == "export":
             return _export_command(args, config)
+        if args.command == "outbox":
+            return _outbox_command(args, config)
         if args.command in ("simulate", "measure", "selftest", "devices"):
             from kiosk import device_commands  # the drivers load only when a device command runs
 
@@ -512,7 +572,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"kiosk: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
-    except sqlite3.Error as exc:  # e.g. locked by another writer, disk full, read-only
+    except DATABASE_ERRORS as exc:  # e.g. locked by another writer, disk full, read-only
         print(f"kiosk: the database failed: {exc}", file=sys.stderr)
         return EXIT_ERROR
 

@@ -13,6 +13,7 @@ import math
 import os
 import tomllib
 import typing
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,41 @@ class PortalConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class RecordsConfig:
+    """Where consultation records go (kiosk.records.outbox), and how long patient data stays.
+
+    ``endpoint``: "" (records stay queued, "no destination configured"), a FHIR server's base URL
+    (``https://fhir.example.fr/fhir``: each record is POSTed to ``<base>/Bundle``), or a folder
+    for a secure-messaging gateway (``file:///var/spool/kiosk-outbox``). Plain ``http://`` is
+    accepted on the loopback interface only. The bearer token lives in ``token_file`` (a file only
+    the kiosk reads, mode 600), never here.
+    """
+
+    endpoint: str = ""
+    token_file: str = ""  # empty: no Authorization header
+    timeout_s: float = 30.0  # one delivery attempt, connection to answer
+    retry_backoff_s: float = 30.0  # first wait after a failed attempt, doubled each time...
+    retry_backoff_max_s: float = 3600.0  # ...up to this
+    retention_days: float = 7.0  # patient data stays this long after its record was delivered
+    audit_keep_days: float = 183.0  # the audit log keeps six months, rolling
+
+
+@dataclasses.dataclass(frozen=True)
+class StorageConfig:
+    """Where the key of the kiosk database comes from (SQLCipher; never from this file).
+
+    The database is always encrypted. The key (32 random bytes as 64 hexadecimal characters) is
+    read from the systemd credential ``db-key`` when the service has one
+    (``LoadCredential=db-key:/etc/kiosk/db.key``), else from ``key_file``, which must be readable
+    by its owner only. With neither, ``data_dir_key`` decides: true (demonstrations, development,
+    tests) uses ``DATA_DIR/db.key``, created on first start; false (a cabin) refuses to start.
+    """
+
+    key_file: Path = Path("/etc/kiosk/db.key")
+    data_dir_key: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
     ui: UiConfig = UiConfig()
@@ -121,6 +157,8 @@ class Config:
     devices: DevicesConfig = DevicesConfig()
     call: CallConfig = CallConfig()
     portal: PortalConfig = PortalConfig()
+    storage: StorageConfig = StorageConfig()
+    records: RecordsConfig = RecordsConfig()
 
     @property
     def database_path(self) -> Path:
@@ -226,6 +264,8 @@ def _validate(config: object, prefix: str) -> None:
                     f"oximeter=NAME', got {item!r}",
                     {"key": f"{prefix}simulation_scenarios"},
                 )
+    if isinstance(config, RecordsConfig):
+        _validate_records(config, prefix)
     if isinstance(config, SecurityConfig) and config.pin_lockout_s < 0:
         raise ConfigError(
             f"{prefix}pin_lockout_s: must not be negative", {"key": f"{prefix}pin_lockout_s"}
@@ -234,6 +274,38 @@ def _validate(config: object, prefix: str) -> None:
         raise ConfigError(
             f"{prefix}pin_max_attempts: must be at least 1", {"key": f"{prefix}pin_max_attempts"}
         )
+
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _validate_records(config: RecordsConfig, prefix: str) -> None:
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{prefix}{key}: {message}", {"key": f"{prefix}{key}"})
+
+    if config.endpoint:
+        url = urllib.parse.urlsplit(config.endpoint)
+        if url.scheme == "file":
+            if url.netloc not in ("", "localhost") or not url.path.startswith("/"):
+                raise fail("endpoint", "a folder is written as file:///absolute/path")
+        elif url.scheme in ("https", "http"):
+            if not url.hostname:
+                raise fail("endpoint", f"no host in {config.endpoint!r}")
+            if url.username or url.password:
+                raise fail("endpoint", "no credentials in the URL: put the token in token_file")
+            if url.query or url.fragment:
+                raise fail("endpoint", "expected the FHIR server's base URL, without ? or #")
+            if url.scheme == "http" and url.hostname not in _LOOPBACK_HOSTS:
+                raise fail("endpoint", "patient records go over https only")
+        else:
+            raise fail("endpoint", "expected https://..., file:///... or nothing")
+    for key in ("timeout_s", "retry_backoff_s", "audit_keep_days"):
+        if getattr(config, key) <= 0:
+            raise fail(key, "must be positive")
+    if config.retry_backoff_max_s < config.retry_backoff_s:
+        raise fail("retry_backoff_max_s", "must not be less than retry_backoff_s")
+    if config.retention_days < 0:
+        raise fail("retention_days", "must not be negative")
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -307,8 +379,10 @@ __all__ = [
     "Config",
     "DevicesConfig",
     "PortalConfig",
+    "RecordsConfig",
     "SecurityConfig",
     "SessionConfig",
+    "StorageConfig",
     "UiConfig",
     "load_config",
 ]

@@ -17,11 +17,13 @@ from kiosk import errors
 from kiosk.call.service import CallService
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
+from kiosk.records.outbox import Outbox, OutboxView
 from kiosk.services.devices import Devices
 from kiosk.services.measurements import MeasurementService
 from kiosk.services.session import Notice, SessionService
 from kiosk.services.technician import TechnicianService
 from kiosk.storage import OpenedDatabase, Repository, open_database
+from kiosk.storage.database import load_key
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class Core:
         self.measurements: MeasurementService | None = None
         self.technician: TechnicianService | None = None
         self.call: CallService | None = None
+        self.outbox: Outbox | None = None
 
     @property
     def session(self) -> SessionService:
@@ -50,7 +53,10 @@ class Core:
         return self.session.repo
 
     async def start(self) -> None:
-        self._opened = open_database(self.config.database_path, self.clock)
+        # The database is encrypted: its key from the systemd credential, the key file, or the
+        # data folder (storage.data_dir_key); a key that does not open it stops the start here.
+        key = load_key(self.config)
+        self._opened = open_database(self.config.database_path, self.clock, key=key)
         notice = None
         if self._opened.set_aside is not None:
             notice = Notice(errors.DATABASE_RECOVERED, {"path": str(self._opened.set_aside)})
@@ -71,10 +77,25 @@ class Core:
             self.config, self._session, self.measurements, self.devices, self.clock
         )
         self._session.call_view = self.call.view
+        self.outbox = Outbox(repo, self.config, self.clock)
+        self._session.outbox_view = self.outbox.view
+        self.technician.outbox_view = self.outbox.view
+        self._session.subscribe(self.outbox.session_changed)
+        self.outbox.subscribe(self._outbox_changed)
+        await self.outbox.start()  # records of sessions that ended before a crash go out too
         await self._session.start(notice)
         await self.call.start()  # after the session: a call that was running resumes
 
+    def _outbox_changed(self, view: OutboxView) -> None:
+        if self._session is not None:
+            self._session.publish()
+        if self.technician is not None and self.technician.active:
+            self.technician.publish()
+
     async def stop(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.stop()
+            self.outbox = None
         if self.call is not None:
             await self.call.stop()
             self.call = None

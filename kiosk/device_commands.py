@@ -29,6 +29,7 @@ from kiosk.services.devices import (
     take_measurement,
 )
 from kiosk.storage import Repository, open_database
+from kiosk.storage.database import load_key
 
 
 def simulate(args: argparse.Namespace, config: Config) -> int:
@@ -117,7 +118,7 @@ def _store_outcomes(config: Config, outcomes: list[CheckOutcome]) -> None:
     from kiosk.services.technician import record_outcome
 
     clock = SystemClock()
-    opened = open_database(config.database_path, clock)
+    opened = open_database(config.database_path, clock, key=load_key(config))
     try:
         repo = Repository(opened.db, clock)
         for outcome in outcomes:

@@ -76,6 +76,11 @@ trap cleanup EXIT
 in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
   LC_ALL=C.UTF-8 "$@"; }
 as_kiosk() { in_root runuser -u kiosk -- "$@"; }
+# As systemd's LoadCredential does for the service: the database key in a folder of the kiosk's.
+kiosk_creds() {
+  in_root install -d -o kiosk -g kiosk -m 0500 /run/kiosk-creds
+  in_root install -o kiosk -g kiosk -m 0400 /etc/kiosk/db.key /run/kiosk-creds/db-key
+}
 
 check() { # check NAME COMMAND...: PASS when the command succeeds
   local name=$1 output
@@ -220,9 +225,11 @@ config_template() {
     'from kiosk.config import load_config; c = load_config(); print(c.data_dir, c.ui.fullscreen)'
 }
 
-credential_commented() {
-  if grep -q '^LoadCredential' "$UNIT"; then return 1; fi
-  grep -q '^#LoadCredential=db-key:/etc/kiosk/db.key' "$UNIT"
+database_key() {
+  # The unit hands the key over; the key is root's alone, 64 hex characters.
+  grep -q '^LoadCredential=db-key:/etc/kiosk/db.key' "$UNIT" || return 1
+  [ "$(stat -c '%a %U:%G' "$ROOT/etc/kiosk/db.key")" = "400 root:root" ] || return 1
+  grep -Eqx '[0-9a-f]{64}' "$ROOT/etc/kiosk/db.key"
 }
 
 rules_names() {
@@ -321,7 +328,9 @@ run_and_sigterm() {
   # As the service runs it (user kiosk, /etc/kiosk/kiosk.toml, /var/lib/kiosk), but offscreen
   # and on the simulators; then SIGTERM to the kiosk, as ExecStop sends it.
   local log=$ROOT/tmp/run.log runner pid status=0
-  as_kiosk env QT_QPA_PLATFORM=offscreen /usr/bin/kiosk run --simulate >"$log" 2>&1 &
+  kiosk_creds
+  as_kiosk env CREDENTIALS_DIRECTORY=/run/kiosk-creds QT_QPA_PLATFORM=offscreen \
+    /usr/bin/kiosk run --simulate >"$log" 2>&1 &
   runner=$!
   for _ in $(seq 300); do
     grep -q 'oximeter ready' "$log" && break
@@ -346,7 +355,9 @@ cage_then_stop() {
   # kiosk connects to cage's Wayland socket; stop-kiosk (ExecStop) ends the kiosk, then cage.
   local log=$ROOT/tmp/cage.log runner cage status=0
   in_root install -d -o kiosk -g kiosk -m 0700 /tmp/xdg-kiosk || return 1
-  as_kiosk env HOME=/var/lib/kiosk XDG_RUNTIME_DIR=/tmp/xdg-kiosk WLR_BACKENDS=headless \
+  kiosk_creds
+  as_kiosk env CREDENTIALS_DIRECTORY=/run/kiosk-creds HOME=/var/lib/kiosk \
+    XDG_RUNTIME_DIR=/tmp/xdg-kiosk WLR_BACKENDS=headless \
     WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 QT_QPA_PLATFORM=xcb \
     QT_IM_MODULE=qtvirtualkeyboard PYTHONUNBUFFERED=1 \
     /usr/bin/cage -d -- /usr/bin/kiosk run --fullscreen --simulate >"$log" 2>&1 &
@@ -463,7 +474,7 @@ check "unit: journal, X client of cage's Xwayland, virtual keyboard, hardening" 
   StandardOutput=journal StandardError=journal Environment=QT_QPA_PLATFORM=xcb \
   Environment=QT_IM_MODULE=qtvirtualkeyboard NoNewPrivileges=yes ProtectSystem=strict \
   "ReadWritePaths=/var/lib/kiosk -/run/user" PrivateTmp=yes
-check "unit: LoadCredential left commented (no key file yet)" credential_commented
+check "database key: root-only /etc/kiosk/db.key, handed over by LoadCredential" database_key
 check "unit: systemd-analyze verify" in_root systemd-analyze verify --man=no \
   /lib/systemd/system/cabin-kiosk.service
 check "unit: enabled for boot (multi-user.target.wants)" \

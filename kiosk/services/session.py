@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -52,9 +51,11 @@ from kiosk.identity import (
 )
 from kiosk.services.auth import failures_before_lock, lockout_remaining, verify_pin
 from kiosk.storage import Repository
+from kiosk.storage.database import DATABASE_ERRORS
 from kiosk.storage.repository import HygieneRow, TriageRow
 
 if TYPE_CHECKING:
+    from kiosk.records.outbox import OutboxView
     from kiosk.services.measurements import MeasurementService, MeasureView
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class Snapshot:
     emergency_number: str = "15"
     measure: MeasureView | None = None  # devices, the running measurement, what was accepted
     call: CallSnapshot | None = None  # the doctor's call: waiting room, doctor, requests, report
+    outbox: OutboxView | None = None  # records waiting, sent, refused (kiosk.records.outbox)
     seq: int = 0  # increases with every snapshot
 
 
@@ -137,6 +139,7 @@ class SessionService:
         self._watchdog: asyncio.Task[None] | None = None
         self.measurements: MeasurementService | None = None  # attached by the core
         self.call_view: Callable[[str | None], CallSnapshot] | None = None  # the call service's
+        self.outbox_view: Callable[[], OutboxView] | None = None  # the records outbox's
         self.last: Snapshot = Snapshot()
 
     # -- life cycle --------------------------------------------------------------------------
@@ -202,6 +205,7 @@ class SessionService:
                 self.measurements.view(self._session_id) if self.measurements is not None else None
             ),
             call=self.call_view(self._session_id) if self.call_view is not None else None,
+            outbox=self.outbox_view() if self.outbox_view is not None else None,
             seq=self._seq,
         )
 
@@ -381,7 +385,7 @@ class SessionService:
             with self.repo.atomic():
                 self.repo.check_hygiene_item(session_id, item, self.assistant_id)
                 self.repo.audit(self._actor(), "hygiene_checked", session_id, {"item": item})
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             logger.error("storage: could not save the hygiene check %s: %s", item, exc)
             self._notice = Notice(errors.STORAGE_FAILED)
             self.publish()
@@ -442,7 +446,7 @@ class SessionService:
             return
         try:
             self._persist(decision, event)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             # Nothing changed (the transaction rolled back): the screen stays where it was.
             logger.error("storage: could not save %s: %s", type(event).__name__, exc)
             self._notice = Notice(errors.STORAGE_FAILED)

@@ -1,8 +1,8 @@
 """The support bundle: one zip a technician sends to the maintainers when something goes wrong.
 
 It holds versions, the settings with every secret removed, the recent log lines, the device panel,
-the self-test history, the device events, the hygiene log and the state of the sessions waiting to
-be sent. Never patient data: no names, numbers, measurements or pictures.
+the self-test history, the device events, the hygiene log and the state of the records outbox.
+Never patient data: no names, numbers, measurements or pictures.
 """
 
 from __future__ import annotations
@@ -77,31 +77,43 @@ def _json(data: object) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _outbox_state(repo: Repository) -> dict[str, Any]:
-    """Counts only: sessions by status, and the outbox's items by status once it exists."""
+def _outbox_state(repo: Repository, config: Config) -> dict[str, Any]:
+    """Sessions by status, and the records outbox: counts and rows (ids, states, times, error
+    codes). Never an error's text: a server's explanation may quote patient data."""
+    from kiosk.records.outbox import outbox_view
+
     db = repo.db
-    state: dict[str, Any] = {
+    view = outbox_view(repo, config, repo.clock.now())
+    return {
         "sessions": {
             str(status): count
             for status, count in db.execute(
                 "SELECT status, COUNT(*) FROM sessions GROUP BY status"
             ).fetchall()
-        }
+        },
+        "outbox": {
+            "destination_kind": config.records.endpoint.partition(":")[0] or None,
+            "pending": view.pending,
+            "sending": view.sending,
+            "sent": view.sent,
+            "failed": view.failed,
+            "retention_blocked": view.retention_blocked,
+            "items": [
+                {
+                    "record_id": item.record_id,
+                    "session_id": item.session_id,
+                    "state": item.state,
+                    "attempts": item.attempts,
+                    "error": item.last_error_code,
+                    "next_attempt_at": item.next_attempt_at,
+                    "created_at": item.created_at,
+                    "sent_at": item.sent_at,
+                    "purged": item.purged,
+                }
+                for item in view.items
+            ],
+        },
     }
-    if "outbox" in db.table_names():
-        columns = {c.name for c in db.table("outbox").columns}
-        if "status" in columns:
-            state["outbox"] = {
-                str(status): count
-                for status, count in db.execute(
-                    "SELECT status, COUNT(*) FROM outbox GROUP BY status"
-                ).fetchall()
-            }
-        else:
-            state["outbox"] = {"items": db.table("outbox").count}
-    else:
-        state["outbox"] = None  # nothing is sent from this cabin yet
-    return state
 
 
 def write_support_bundle(
@@ -131,7 +143,7 @@ def write_support_bundle(
         "self_tests.json": _json(checks),
         "device_events.json": _json(events),
         "hygiene_log.json": _json(hygiene),
-        "outbox.json": _json(_outbox_state(repo)),
+        "outbox.json": _json(_outbox_state(repo, config)),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import errors
 from kiosk.clock import Clock
@@ -25,6 +26,9 @@ from kiosk.services.panel import ALL_DEVICES, DevicePanel, device_panel, service
 from kiosk.services.session import Notice, SessionService
 from kiosk.services.support import write_support_bundle
 from kiosk.storage import Repository
+
+if TYPE_CHECKING:
+    from kiosk.records.outbox import OutboxView
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +62,10 @@ class TechnicianSnapshot:
     testing: tuple[tuple[str, str], ...] = ()  # (device, "waiting" | "running"), in test order
     bundle_path: str | None = None  # the support bundle just written
     hygiene: tuple[HygieneLine, ...] = ()  # the newest cleaning confirmations
+    # Undelivered records past the retention delay: their patient data cannot be purged. A
+    # warning like a device's: someone must fix the delivery (kiosk outbox).
+    retention_blocked: int = 0
+    outbox: OutboxView | None = None  # the records outbox (once signed in)
     seq: int = 0
 
 
@@ -88,6 +96,7 @@ class TechnicianService:
         self._last_activity = clock.monotonic()
         self._watchdog: asyncio.Task[None] | None = None
         self._seq = 0
+        self.outbox_view: Callable[[], OutboxView] | None = None  # attached by the core
         self.last = TechnicianSnapshot()
 
     # -- life cycle ------------------------------------------------------------------------
@@ -123,6 +132,7 @@ class TechnicianService:
         max_attempts = self.config.security.pin_max_attempts
         attempts = self.repo.recent_technician_pin_attempts(max_attempts)
         signed_in = self._technician is not None
+        outbox = self.outbox_view() if self.outbox_view is not None else None
         return TechnicianSnapshot(
             technicians=tuple(TechnicianView(t.id, t.name) for t in self.repo.technicians(False)),
             signing_in=self._signing_in,
@@ -150,6 +160,8 @@ class TechnicianService:
                 if signed_in
                 else ()
             ),
+            retention_blocked=outbox.retention_blocked if outbox is not None else 0,
+            outbox=outbox if signed_in else None,
             seq=self._seq,
         )
 

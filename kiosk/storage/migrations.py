@@ -209,6 +209,59 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX reports_session ON reports (session_id)",
         ),
     ),
+    Migration(
+        5,
+        "records outbox, retention of patient data, rolling audit log",
+        (
+            # One row per consultation record, queued once (record_id is derived from the
+            # session id). ``record`` holds the record as assembled (JSON, patient data): it is
+            # cleared when the session's patient data is purged, after delivery.
+            """CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY,
+                record_id TEXT NOT NULL UNIQUE,
+                session_id TEXT NOT NULL REFERENCES sessions(id),
+                created_at TEXT NOT NULL,
+                created_at_epoch REAL NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT,
+                next_attempt_at_epoch REAL,
+                last_error TEXT,
+                last_error_code TEXT,
+                sent_at TEXT,
+                sent_at_epoch REAL,
+                destination TEXT NOT NULL DEFAULT '',
+                record TEXT,
+                purged_at TEXT,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX outbox_due ON outbox (state, next_attempt_at_epoch)",
+            "CREATE INDEX outbox_session ON outbox (session_id)",
+            # Delivered is final: nothing can put a sent record back in the queue.
+            """CREATE TRIGGER outbox_sent_is_final BEFORE UPDATE OF state ON outbox
+               WHEN old.state = 'sent' AND new.state <> 'sent'
+               BEGIN SELECT RAISE(ABORT, 'a sent record is never sent again'); END""",
+            # The audit log rolls: rows older than ``keep_from`` may be deleted, no others.
+            # ``keep_from`` only moves forward.
+            """CREATE TABLE audit_rolling (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                keep_from TEXT NOT NULL
+            )""",
+            "INSERT INTO audit_rolling (id, keep_from) VALUES (1, '')",
+            """CREATE TRIGGER audit_rolling_forward BEFORE UPDATE ON audit_rolling
+               WHEN julianday(new.keep_from) IS NULL
+                   OR julianday(new.keep_from) < COALESCE(julianday(old.keep_from), 0)
+               BEGIN SELECT RAISE(ABORT, 'the audit log cutoff only moves forward'); END""",
+            "DROP TRIGGER events_no_delete",
+            # Any time that cannot be read as older than the cutoff keeps its row.
+            """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+               WHEN NOT COALESCE(
+                   julianday(old.at)
+                       < (SELECT julianday(keep_from) FROM audit_rolling WHERE id = 1),
+                   0)
+               BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+        ),
+    ),
 )
 
 

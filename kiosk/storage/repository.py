@@ -6,6 +6,7 @@ row, so the audit log and the data never disagree. Audit details never hold pati
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator, Mapping
@@ -736,3 +737,267 @@ class Repository:
             [limit],
         ).fetchall()
         return [(str(a), str(b), str(c), d) for a, b, c, d in rows]
+
+    # -- records outbox ----------------------------------------------------------------------------
+    _OUTBOX_COLUMNS = (
+        "id, record_id, session_id, created_at, created_at_epoch, state, attempts, "
+        "next_attempt_at, next_attempt_at_epoch, last_error, last_error_code, sent_at, "
+        "destination, purged_at"
+    )
+
+    def _outbox_rows(self, where: str, args: list[Any], tail: str = "") -> list[OutboxRow]:
+        rows = self.db.execute(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE {where} {tail}", args
+        ).fetchall()
+        return [OutboxRow(*row) for row in rows]
+
+    def ended_sessions_without_record(self) -> list[str]:
+        """Sessions whose consultation is over (cleaning reached, or closed) and not queued yet.
+
+        HYGIENE is one-way: once there, nothing more is measured or reported.
+        """
+        rows = self.db.execute(
+            "SELECT s.id FROM sessions s LEFT JOIN outbox o ON o.session_id = s.id "
+            "WHERE o.id IS NULL AND (s.state = 'HYGIENE' OR s.status = 'closed') "
+            "ORDER BY s.created_at, s.rowid"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def queue_record(
+        self, record_id: str, session_id: str, record_json: str, destination: str
+    ) -> bool:
+        """Queue a record once; False when this record_id is already queued (or was sent)."""
+        now = self.clock.now()
+        with self.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO outbox (record_id, session_id, created_at, "
+                "created_at_epoch, state, attempts, next_attempt_at, next_attempt_at_epoch, "
+                "destination, record, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
+                [
+                    record_id,
+                    session_id,
+                    now.isoformat(),
+                    now.timestamp(),
+                    now.isoformat(),
+                    now.timestamp(),
+                    destination,
+                    record_json,
+                    now.isoformat(),
+                ],
+            )
+            queued = cursor.rowcount == 1
+            if queued:
+                self.audit("system", "record_queued", session_id, {"record": record_id})
+        return queued
+
+    def outbox_item(self, key: str) -> OutboxRow | None:
+        """A row by record id or session id."""
+        rows = self._outbox_rows("record_id = ? OR session_id = ?", [key, key])
+        return rows[0] if rows else None
+
+    def outbox_items(self, limit: int = 1000) -> list[OutboxRow]:
+        """Undelivered first (oldest first), then the delivered ones (newest first)."""
+        return self._outbox_rows(
+            "1",
+            [],
+            "ORDER BY state = 'sent', CASE WHEN state = 'sent' THEN -id ELSE id END LIMIT "
+            + str(int(limit)),
+        )
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+        return {str(state): int(count) for state, count in rows}
+
+    def outbox_due(self, now_epoch: float) -> list[OutboxRow]:
+        return self._outbox_rows(
+            "state = 'pending' AND COALESCE(next_attempt_at_epoch, 0) <= ?",
+            [now_epoch],
+            "ORDER BY next_attempt_at_epoch, id",
+        )
+
+    def outbox_next_due_epoch(self) -> float | None:
+        row = self.db.execute(
+            "SELECT MIN(COALESCE(next_attempt_at_epoch, 0)) FROM outbox WHERE state = 'pending'"
+        ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def outbox_record(self, outbox_id: int) -> str | None:
+        """The queued record's JSON (None once its patient data was purged)."""
+        row = self.db.execute("SELECT record FROM outbox WHERE id = ?", [outbox_id]).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def outbox_mark_sending(self, outbox_id: int, destination: str) -> None:
+        self.db.execute(
+            "UPDATE outbox SET state = 'sending', destination = ?, updated_at = ? "
+            "WHERE id = ? AND state = 'pending'",
+            [destination, self._now(), outbox_id],
+        )
+
+    def outbox_mark_sent(self, outbox_id: int, destination: str) -> None:
+        now = self.clock.now()
+        with self.atomic():
+            self.db.execute(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, "
+                "sent_at_epoch = ?, next_attempt_at = NULL, next_attempt_at_epoch = NULL, "
+                "last_error = NULL, last_error_code = NULL, destination = ?, updated_at = ? "
+                "WHERE id = ?",
+                [now.isoformat(), now.timestamp(), destination, now.isoformat(), outbox_id],
+            )
+            row = self._outbox_rows("id = ?", [outbox_id])[0]
+            self.audit(
+                "system",
+                "record_sent",
+                row.session_id,
+                {"record": row.record_id, "attempts": row.attempts},
+            )
+
+    def outbox_mark_retry(
+        self, outbox_id: int, code: str, error: str, next_epoch: float, count: bool = True
+    ) -> None:
+        """Back to pending, with the error and the time of the next attempt."""
+        now = self._now()
+        when = _iso_from_epoch(next_epoch)
+        self.db.execute(
+            "UPDATE outbox SET state = 'pending', attempts = attempts + ?, last_error = ?, "
+            "last_error_code = ?, next_attempt_at = ?, next_attempt_at_epoch = ?, "
+            "updated_at = ? WHERE id = ? AND state IN ('pending', 'sending')",
+            [int(count), error, code, when, next_epoch, now, outbox_id],
+        )
+
+    def outbox_mark_failed(self, outbox_id: int, code: str, error: str) -> None:
+        """Not delivered and not retried by itself (the server refused it): a person decides."""
+        with self.atomic():
+            self.db.execute(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, "
+                "last_error_code = ?, next_attempt_at = NULL, next_attempt_at_epoch = NULL, "
+                "updated_at = ? WHERE id = ? AND state IN ('pending', 'sending')",
+                [error, code, self._now(), outbox_id],
+            )
+            row = self._outbox_rows("id = ?", [outbox_id])[0]
+            self.audit(
+                "system",
+                "record_delivery_failed",
+                row.session_id,
+                {"record": row.record_id, "error": code},
+            )
+
+    def outbox_note_waiting(self, code: str, error: str) -> int:
+        """Say why pending records wait without an attempt (no destination configured)."""
+        cursor = self.db.execute(
+            "UPDATE outbox SET last_error = ?, last_error_code = ?, updated_at = ? "
+            "WHERE state = 'pending' AND COALESCE(last_error_code, '') <> ?",
+            [error, code, self._now(), code],
+        )
+        return int(cursor.rowcount)
+
+    def outbox_reset_interrupted(self) -> int:
+        """Rows left 'sending' by a crash or a stop go back to pending (resent idempotently)."""
+        now = self.clock.now()
+        cursor = self.db.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, "
+            "next_attempt_at_epoch = ?, last_error = 'interrupted while sending', "
+            "last_error_code = 'interrupted', updated_at = ? WHERE state = 'sending'",
+            [now.isoformat(), now.timestamp(), now.isoformat()],
+        )
+        return int(cursor.rowcount)
+
+    def outbox_retry(self, key: str, actor: str) -> OutboxRow | None:
+        """Put a failed (or waiting) record back in the queue now; None when there is nothing to
+        retry (unknown, or already sent: a sent record is never sent again)."""
+        row = self.outbox_item(key)
+        if row is None or row.state not in ("failed", "pending"):
+            return None
+        now = self.clock.now()
+        with self.atomic():
+            self.db.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, "
+                "next_attempt_at_epoch = ?, updated_at = ? WHERE id = ? "
+                "AND state IN ('failed', 'pending')",
+                [now.isoformat(), now.timestamp(), now.isoformat(), row.id],
+            )
+            self.audit(actor, "record_retry", row.session_id, {"record": row.record_id})
+        return self.outbox_item(row.record_id)
+
+    # -- retention -----------------------------------------------------------------------------
+    def records_to_purge(self, sent_before_epoch: float) -> list[OutboxRow]:
+        """Delivered records whose patient data is still here and whose delay has passed."""
+        return self._outbox_rows(
+            "state = 'sent' AND purged_at IS NULL AND sent_at_epoch <= ?",
+            [sent_before_epoch],
+            "ORDER BY id",
+        )
+
+    def purge_record_data(self, outbox_id: int, reason: str) -> None:
+        """Forget a delivered record's patient data: the identity, triage, measurements, stills
+        and report, and the queued copy. The session row, the consent answer, the outbox row and
+        the audit log stay (they hold no patient identity or values)."""
+        row = self._outbox_rows("id = ?", [outbox_id])[0]
+        if row.state != "sent":
+            raise RuntimeError("only a delivered record's patient data may be purged")
+        # Deleted content is overwritten, not left in free pages (see scrub_freed_pages).
+        self.db.execute("PRAGMA secure_delete = ON")
+        with self.atomic():
+            self.purge_patient_data(row.session_id)
+            self.db.execute(
+                "UPDATE outbox SET record = NULL, purged_at = ?, updated_at = ? WHERE id = ?",
+                [self._now(), self._now(), outbox_id],
+            )
+            self.audit(
+                "system",
+                "patient_data_purged",
+                row.session_id,
+                {"record": row.record_id, "reason": reason},
+            )
+
+    def scrub_freed_pages(self) -> None:
+        """After a purge: copy the WAL into the database file and empty it, so the old page
+        versions that still held the purged data are gone from the disk too."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def undelivered_before(self, created_before_epoch: float) -> int:
+        """Undelivered records older than the retention delay: their data cannot be purged."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE state <> 'sent' AND created_at_epoch <= ?",
+            [created_before_epoch],
+        ).fetchone()
+        return int(row[0])
+
+    def roll_audit_log(self, keep_from: str) -> int:
+        """Delete the audit rows older than ``keep_from`` (ISO time); returns how many."""
+        with self.atomic():
+            current = self.db.execute("SELECT keep_from FROM audit_rolling WHERE id = 1").fetchone()
+            if current is None or not current[0] or current[0] < keep_from:
+                self.db.execute(
+                    "INSERT INTO audit_rolling (id, keep_from) VALUES (1, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET keep_from = excluded.keep_from",
+                    [keep_from],
+                )
+            cursor = self.db.execute(
+                "DELETE FROM events WHERE julianday(at) < julianday(?)", [keep_from]
+            )
+            deleted = int(cursor.rowcount)
+            if deleted:
+                self.audit("system", "audit_log_rolled", detail={"deleted": deleted})
+        return deleted
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    record_id: str
+    session_id: str
+    created_at: str
+    created_at_epoch: float
+    state: str  # pending | sending | sent | failed
+    attempts: int
+    next_attempt_at: str | None
+    next_attempt_at_epoch: float | None
+    last_error: str | None  # for people: what went wrong, in plain words
+    last_error_code: str | None  # short and fixed: no_destination, http_503, timeout...
+    sent_at: str | None
+    destination: str
+    purged_at: str | None  # when the patient data was purged after delivery
+
+
+def _iso_from_epoch(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat()

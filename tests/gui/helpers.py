@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt
@@ -13,7 +12,8 @@ from pytestqt.qtbot import QtBot
 from kiosk.clock import SystemClock
 from kiosk.flow import State
 from kiosk.services.auth import hash_pin
-from kiosk.storage import Repository, open_database
+from kiosk.storage import Repository
+from tests.support.kiosk_db import connect_kiosk_db, open_kiosk_db
 from ui.app import KioskApp
 
 PIN = "2468"
@@ -21,7 +21,7 @@ _PIN_HASH = hash_pin(PIN)
 
 
 def add_assistant(data_dir: Path, name: str = "Claire") -> int:
-    opened = open_database(data_dir / "kiosk.db", SystemClock())
+    opened = open_kiosk_db(data_dir)  # encrypted, as the kiosk will open it
     try:
         return Repository(opened.db, SystemClock()).add_assistant(name, _PIN_HASH)
     finally:
@@ -135,7 +135,7 @@ def answer_all_flags(qtbot: QtBot, kiosk: KioskApp, yes: tuple[str, ...] = ()) -
 
 
 def db_rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(tmp_path / "kiosk.db")
+    conn = connect_kiosk_db(tmp_path / "kiosk.db")
     try:
         return conn.execute(sql).fetchall()
     finally:

@@ -11,7 +11,7 @@ from kiosk.clock import SystemClock
 from kiosk.config import Config
 from kiosk.flow import State
 from kiosk.services.session import SessionService
-from kiosk.storage import Repository, open_database
+from kiosk.storage import Repository
 from tests.gui.conftest import MakeKiosk
 from tests.gui.helpers import (
     PIN,
@@ -23,6 +23,7 @@ from tests.gui.helpers import (
     tap,
     wait_for_screen,
 )
+from tests.support.kiosk_db import open_kiosk_db
 from ui.app import KioskApp
 
 
@@ -64,7 +65,7 @@ def test_resume_after_a_crash(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Pat
     """The database as a killed kiosk leaves it: a session still 'open' at TRIAGE."""
     assistant_id = add_assistant(tmp_path)
     clock = SystemClock()
-    opened = open_database(tmp_path / "kiosk.db", clock)
+    opened = open_kiosk_db(tmp_path, clock)
     service = SessionService(Repository(opened.db, clock), Config(data_dir=tmp_path), clock)
     assert service.sign_in(assistant_id, PIN)
     service.start_session()

@@ -6,7 +6,6 @@ Each kiosk here runs its simulators inside its core thread, 20 times faster than
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from tests.gui.helpers import (
     tap,
     wait_for_screen,
 )
+from tests.support.kiosk_db import connect_kiosk_db
 from ui.app import KioskApp
 from ui.screens.measure import MeasureScreen
 
@@ -56,7 +56,7 @@ def session_id(kiosk: KioskApp) -> str:
 
 
 def stored(tmp_path: Path, session: str) -> list[MeasurementRow]:
-    conn = sqlite3.connect(tmp_path / "kiosk.db")
+    conn = connect_kiosk_db(tmp_path / "kiosk.db")
     try:
         return Repository(sqlite_utils.Database(conn), SystemClock()).measurements(session)
     finally:
@@ -64,7 +64,7 @@ def stored(tmp_path: Path, session: str) -> list[MeasurementRow]:
 
 
 def images(tmp_path: Path, session: str) -> list[ImageRow]:
-    conn = sqlite3.connect(tmp_path / "kiosk.db")
+    conn = connect_kiosk_db(tmp_path / "kiosk.db")
     try:
         return Repository(sqlite_utils.Database(conn), SystemClock()).images(session, None)
     finally:

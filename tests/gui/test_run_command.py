@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import selectors
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from kiosk.errors import StorageError
+from kiosk.storage.database import DATABASE_ERRORS
+from tests.support.kiosk_db import connect_kiosk_db
 
 KIOSK = Path(sys.executable).with_name("kiosk")
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,10 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def events(db: Path) -> list[str]:
     if not db.exists():
         return []
-    conn = sqlite3.connect(db)
+    try:
+        conn = connect_kiosk_db(db)  # encrypted with the data folder's key
+    except (FileNotFoundError, StorageError, *DATABASE_ERRORS):  # the kiosk is starting
+        return []
     try:
         return [row[0] for row in conn.execute("SELECT action FROM events ORDER BY id")]
-    except sqlite3.OperationalError:  # the schema is being created
+    except DATABASE_ERRORS:  # the schema is being created
         return []
     finally:
         conn.close()
@@ -61,7 +67,7 @@ def test_run_then_sigterm_stops_cleanly(tmp_path: Path) -> None:
 
 
 def sessions(db: Path) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(db)
+    conn = connect_kiosk_db(db)
     try:
         return conn.execute("SELECT id, state, status FROM sessions").fetchall()
     finally:

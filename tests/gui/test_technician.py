@@ -16,7 +16,7 @@ from kiosk.clock import SystemClock
 from kiosk.config import DevicesConfig
 from kiosk.flow import State
 from kiosk.services.auth import hash_pin
-from kiosk.storage import Repository, open_database
+from kiosk.storage import Repository
 from tests.gui.conftest import MakeKiosk
 from tests.gui.helpers import (
     add_assistant,
@@ -26,6 +26,7 @@ from tests.gui.helpers import (
     tap,
     wait_for_screen,
 )
+from tests.support.kiosk_db import open_kiosk_db
 from ui import messages
 from ui.app import KioskApp
 from ui.screens.measure import MeasureScreen
@@ -34,7 +35,7 @@ TECH_PIN = "97531"
 
 
 def add_technician(data_dir: Path, name: str = "Marc") -> int:
-    opened = open_database(data_dir / "kiosk.db", SystemClock())
+    opened = open_kiosk_db(data_dir)
     try:
         return Repository(opened.db, SystemClock()).add_technician(name, hash_pin(TECH_PIN))
     finally:

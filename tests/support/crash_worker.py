@@ -36,6 +36,7 @@ from kiosk.flow import (
 from kiosk.flow.triage import REASONS, RED_FLAGS
 from kiosk.services.session import SessionService
 from kiosk.storage import Repository, open_database
+from kiosk.storage.database import load_key
 
 
 def _nir(first13: str) -> str:
@@ -232,7 +233,7 @@ def main(argv: list[str]) -> int:
     data_dir, seed, assistant_id, pin = Path(argv[0]), int(argv[1]), int(argv[2]), argv[3]
     clock = SystemClock()
     config = Config(data_dir=data_dir)
-    opened = open_database(config.database_path, clock)
+    opened = open_database(config.database_path, clock, key=load_key(config))  # as the core
     if opened.set_aside is not None:
         fail(f"the database was set aside as {opened.set_aside}")
     service = SessionService(Repository(opened.db, clock), config, clock)

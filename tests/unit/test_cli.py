@@ -7,7 +7,6 @@ must leave the database as it was.
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import __version__
+from tests.support.kiosk_db import connect_kiosk_db
 
 _SCRIPT = Path(sys.executable).with_name("kiosk")
 
@@ -165,14 +165,15 @@ def test_corrupt_database_is_kept_aside(tmp_path: Path) -> None:
     assert aside[0].read_bytes() == original
     # The new database works and holds what the command did.
     assert listed(tmp_path) == ["Alice\tactive"]
-    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
+    with connect_kiosk_db(tmp_path / "kiosk.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
 
 
 def test_database_busy_is_one_line_and_nothing_is_lost(tmp_path: Path) -> None:
     assert add(tmp_path, "Alice").returncode == 0
-    holder = sqlite3.connect(tmp_path / "kiosk.db", isolation_level=None)
+    holder = connect_kiosk_db(tmp_path / "kiosk.db")
+    holder.isolation_level = None
     try:
         holder.execute("BEGIN IMMEDIATE")  # the running kiosk (or any program) is writing
         line = assert_one_line_error(add(tmp_path, "Bob"))

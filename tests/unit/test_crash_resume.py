@@ -14,7 +14,6 @@ import os
 import random
 import selectors
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -29,8 +28,9 @@ from kiosk.flow import State
 from kiosk.identity import PatientIdentity, validate_identity
 from kiosk.services.auth import hash_pin
 from kiosk.services.session import SessionService
-from kiosk.storage import Repository, open_database
+from kiosk.storage import Repository
 from tests.support.crash_worker import identity_for
+from tests.support.kiosk_db import connect_kiosk_db, open_kiosk_db
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ class Ack:
 
 @dataclass(frozen=True)
 class Stored:
-    """What the database holds about one session, read with plain sqlite3."""
+    """What the (encrypted) database holds about one session, read behind the kiosk's back."""
 
     state: str
     status: str
@@ -61,7 +61,7 @@ class Stored:
 
 
 def read_database(path: Path) -> dict[str, Stored]:
-    conn = sqlite3.connect(path)
+    conn = connect_kiosk_db(path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -221,9 +221,9 @@ def check_acknowledged(acks: list[Ack], before: dict[str, Stored], after: dict[s
 def resume_in_fresh_service(data_dir: Path, assistant_id: int, session_id: str) -> None:
     stored = read_database(data_dir / "kiosk.db")[session_id]
     clock = SystemClock()
-    opened = open_database(data_dir / "kiosk.db", clock)
+    opened = open_kiosk_db(data_dir, clock)
     try:
-        assert opened.set_aside is None
+        assert opened.set_aside is None and opened.encrypted
         service = SessionService(Repository(opened.db, clock), Config(data_dir=data_dir), clock)
         assert service.sign_in(assistant_id, PIN)
         offered = {view.id: view for view in service.last.resumable}
@@ -266,7 +266,7 @@ def zombie_children() -> list[int]:
 def test_kill_9_at_random_moments_loses_nothing_and_resumes(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     clock = SystemClock()
-    opened = open_database(tmp_path / "kiosk.db", clock)
+    opened = open_kiosk_db(tmp_path, clock)  # encrypted, as the workers open it
     assistant_id = Repository(opened.db, clock).add_assistant("Claire", hash_pin(PIN))
     opened.close()
 
@@ -294,6 +294,8 @@ def test_kill_9_at_random_moments_loses_nothing_and_resumes(tmp_path: Path) -> N
             resumed += 1
 
     assert zombie_children() == []
+    # All of it went through SQLCipher: the file is no plain SQLite database.
+    assert not (tmp_path / "kiosk.db").read_bytes().startswith(b"SQLite format 3")
     assert total_acks > 3 * KILLS, "the workers hardly worked before being killed"
     assert resumed >= KILLS // 2, f"only {resumed} of {KILLS} kills left a session to resume"
     assert len(states_at_kill) >= 3, states_at_kill

@@ -15,7 +15,8 @@ from pypdf import PdfReader
 from kiosk.clock import FakeClock
 from kiosk.records.record import record_id_for
 from kiosk.services.auth import hash_pin
-from kiosk.storage import Repository, open_database
+from kiosk.storage import Repository
+from tests.support.kiosk_db import open_kiosk_db
 from tests.unit.test_cli import assert_one_line_error, kiosk
 from tests.unit.test_record import (
     CABIN,
@@ -118,7 +119,7 @@ def test_export_writes_a_valid_fhir_document_and_the_pdf(data_dir: Path) -> None
     assert CONCLUSION in text and CABIN in text
 
     # The export is in the audit log (what was written, never where the patient is named).
-    opened = open_database(data_dir / "kiosk.db", FakeClock())
+    opened = open_kiosk_db(data_dir, FakeClock())  # the command encrypted it
     try:
         rows = Repository(opened.db, FakeClock()).audit_log(completed)
     finally:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from pathlib import Path
 
+from tests.support.kiosk_db import connect_kiosk_db
 from tests.unit.test_cli import assert_one_line_error, kiosk
 
 
@@ -25,7 +25,7 @@ def test_technician_add_list_disable_enable(tmp_path: Path) -> None:
     assert kiosk(tmp_path, "technician", "list").stdout == "Marc Petit\tactive\n"
     missing = kiosk(tmp_path, "technician", "disable", "Nobody")
     assert "no technician named 'Nobody'" in assert_one_line_error(missing)
-    conn = sqlite3.connect(tmp_path / "kiosk.db")
+    conn = connect_kiosk_db(tmp_path / "kiosk.db")
     try:
         (pin_hash,) = conn.execute("SELECT pin_hash FROM technicians").fetchone()
         actions = [a for (a,) in conn.execute("SELECT action FROM events ORDER BY id")]
