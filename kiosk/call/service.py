@@ -62,7 +62,7 @@ from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.flow import CallEnded, DoctorJoined, State
 from kiosk.services.devices import Devices, DeviceStatus
-from kiosk.services.measurements import LiveUpdate, MeasurementService
+from kiosk.services.measurements import STORED_KIND, LiveUpdate, MeasurementService
 from kiosk.services.session import SessionService, Snapshot
 from kiosk.storage.repository import MeasurementRow, ReportRow
 
@@ -91,11 +91,7 @@ _DEVICE_KIND = {
     "otoscope": "otoscope",
 }
 _WIRE_KIND = {"blood_pressure": "bp", "body_temperature": "temperature", "oximetry": "spo2"}
-_MEASURE_KIND = {
-    "blood_pressure": "blood_pressure",
-    "body_temperature": "temperature",
-    "oximetry": "spo2",
-}
+_MEASURE_KIND = {stored: kind for kind, stored in STORED_KIND.items()}  # stored -> started
 
 VideoListener = Callable[[str, np.ndarray[Any, Any]], None]  # ("doctor" | "self", BGR image)
 Listener = Callable[[CallSnapshot], None]

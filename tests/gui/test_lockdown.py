@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import Config, DevicesConfig, UiConfig
 from kiosk.flow import State
 from tests.gui.helpers import add_assistant, sign_in, tap, type_text, wait_for_screen
-from tests.gui.test_run_command import KIOSK, ROOT, events
+from tests.gui.test_run_command import ROOT
 from ui import lockdown
 from ui.app import KioskApp
 from ui.lockdown import leaves_the_kiosk
@@ -142,36 +140,6 @@ def test_a_development_window_closes(make_cabin: MakeCabin) -> None:
     kiosk = make_cabin(fullscreen=False)
     assert not kiosk.window.windowFlags() & Qt.WindowType.FramelessWindowHint
     assert kiosk.window.close()
-
-
-@pytest.mark.slow
-def test_sigterm_ends_the_kiosk_mode_cleanly(tmp_path: Path) -> None:
-    """Since Qt 6, QApplication.quit() asks every window to close first, and the kiosk window
-    refuses: SIGTERM must still end ``kiosk run --fullscreen`` with status 0."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    process = subprocess.Popen(
-        [str(KIOSK), "--data-dir", str(tmp_path), "run", "--demo", "--fullscreen"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while "kiosk_started" not in events(tmp_path / "kiosk.db"):
-            assert process.poll() is None, process.communicate()[1][-2000:]
-            assert time.monotonic() < deadline, "the kiosk did not start"
-            time.sleep(0.1)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, stderr[-2000:]
-    assert "Traceback" not in stderr
-    assert events(tmp_path / "kiosk.db")[-1] == "kiosk_stopped"
 
 
 # -- keys that could leave the kiosk ------------------------------------------------------------
