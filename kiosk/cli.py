@@ -110,7 +110,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "devices",
         nargs="*",
         metavar="DEVICE",
-        help="only these: bp, thermometer, oximeter, otoscope, room_camera (default: all)",
+        help="only these: bp, thermometer, oximeter, otoscope, room_camera, microphone (default: all)",
     )
 
     commands.add_parser("devices", help="list serial ports and cameras on this machine")

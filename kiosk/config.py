@@ -168,6 +168,20 @@ class Config:
     def portal_database_path(self) -> Path:
         return self.data_dir / "portal.db"
 
+    @property
+    def microphone(self) -> str:
+        """The microphone in use: ``call.microphone``, else a tone when simulated, else ALSA's."""
+        if self.call.microphone:
+            return self.call.microphone
+        return "synthetic" if self.devices.simulate else "alsa:default"
+
+    @property
+    def speaker(self) -> str:
+        """Where the doctor's voice plays: ``call.speaker``, else nowhere when simulated."""
+        if self.call.speaker:
+            return self.call.speaker
+        return "" if self.devices.simulate else "alsa:default"
+
 
 def _check_value(key: str, value: object, annotation: Any) -> object:
     """Return ``value`` converted to the field's type, or raise ConfigError naming ``key``."""

@@ -63,7 +63,7 @@ class Core:
         repo = Repository(self._opened.db, self.clock)
         repo.audit("system", "kiosk_started")
         self._session = SessionService(repo, self.config, self.clock)
-        self.devices = Devices(self.config.devices)
+        self.devices = Devices(self.config.devices, self.config.microphone)
         self.measurements = MeasurementService(self.devices, self._session)
         self._session.measurements = self.measurements
         self.technician = TechnicianService(

@@ -19,6 +19,7 @@ from kiosk.services.devices import (
     DEVICE_NAMES,
     FAMILIES,
     MEASUREMENTS,
+    MICROPHONE,
     CheckOutcome,
     describe_error,
     list_cameras,
@@ -79,11 +80,11 @@ def measure(args: argparse.Namespace, config: Config) -> int:
 
 
 def selftest(args: argparse.Namespace, config: Config) -> int:
-    unknown = [name for name in args.devices if name not in (*FAMILIES, *CAMERAS)]
+    unknown = [name for name in args.devices if name not in (*FAMILIES, *CAMERAS, MICROPHONE)]
     if unknown:
         print(
             f"kiosk: unknown device {unknown[0]!r} (bp, thermometer, oximeter, otoscope, "
-            "room_camera)",
+            "room_camera, microphone)",
             file=sys.stderr,
         )
         return 2
@@ -92,7 +93,9 @@ def selftest(args: argparse.Namespace, config: Config) -> int:
         if not args.json:
             print(f"{DEVICE_NAMES.get(name, name)}: testing...", flush=True)
 
-    outcomes = asyncio.run(run_self_tests(config.devices, started, args.devices or None))
+    outcomes = asyncio.run(
+        run_self_tests(config.devices, started, args.devices or None, config.microphone)
+    )
     if not config.devices.simulate:  # simulated verdicts say nothing of the cabin's devices
         _store_outcomes(config, outcomes)
     for outcome in outcomes:

@@ -293,7 +293,17 @@ import json, sys
 lines = [json.loads(line) for line in sys.argv[1].splitlines() if line.strip()]
 for item in lines:
     print(item["device"], "PASS" if item["ok"] else "FAIL", item["summary"])
-sys.exit(0 if len(lines) == 5 and all(item["ok"] for item in lines) else 1)' "$output"
+sys.exit(0 if len(lines) == 6 and all(item["ok"] for item in lines) else 1)' "$output"
+}
+
+microphone_opens() {
+  # ALSA's null device through PyAV's own ALSA library: it opens only when that library finds
+  # Debian's ALSA configuration. (What null records is noise, so only the opening is judged.)
+  local output
+  output=$(as_kiosk env KIOSK_CALL__MICROPHONE=alsa:null /usr/bin/kiosk selftest --simulate \
+    --json microphone 2>&1) || true
+  echo "$output" | tail -n 1
+  echo "$output" | grep -q '"device": "microphone"' && ! echo "$output" | grep -q "cannot be opened"
 }
 
 qt_plugins() {
@@ -487,7 +497,8 @@ check "/usr/bin/kiosk --version prints kiosk $PY_VERSION" version
 check "virtual environment: Debian's python3" grep -qx "home = /usr/bin" \
   "$ROOT/opt/cabin-kiosk/venv/pyvenv.cfg"
 check "virtual environment: the locked versions exactly, pip check clean" venv_matches_lock
-check "kiosk selftest --simulate --json as user kiosk: 5 devices pass" selftest_simulated
+check "kiosk selftest --simulate --json as user kiosk: 6 devices pass" selftest_simulated
+check "microphone self-test: ALSA devices open through the packaged PyAV" microphone_opens
 check "touchscreen: Qt's X, Wayland and virtual keyboard plugins find their libraries" qt_plugins
 check "kiosk run as user kiosk: SIGTERM ends it cleanly (exit 0)" run_and_sigterm
 check "cage + kiosk (headless backend): ExecStop's stop-kiosk parks the kiosk, then cage ends" \

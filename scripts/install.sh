@@ -10,6 +10,8 @@ DEBS=(libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3
       libxcb-render-util0 libxcb-image0 fonts-dejavu-core xvfb xauth
       # The doctor's browser in end-to-end tests and benchmarks; ip for the network namespace.
       chromium chromium-driver iproute2
+      # ALSA's configuration: PyAV's own ALSA library reads it for the microphone and speaker.
+      libasound2-data
       # The packaging test (a clean Debian root for the .deb) and the shell scripts' lint.
       debootstrap shellcheck)
 missing=()

@@ -218,6 +218,7 @@ def device_name(family: str) -> str:
         "otoscope": translate("Messages", "Otoscope"),
         "camera": translate("Messages", "Camera"),
         "room_camera": translate("Messages", "Room camera"),
+        "microphone": translate("Messages", "Microphone"),
     }
     return names.get(family, family)
 

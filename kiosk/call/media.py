@@ -10,9 +10,11 @@ import asyncio
 import fractions
 import logging
 import math
+import os
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import av
@@ -156,6 +158,21 @@ class ToneMicrophone(MediaStreamTrack):
         return frame
 
 
+SYSTEM_ALSA_DIR = Path("/usr/share/alsa")
+
+
+def use_system_alsa_config() -> None:
+    """Point the ALSA library bundled in PyAV's wheel at the system's ALSA configuration.
+
+    That library looks for its configuration where it was built (``/tmp/vendor/share/alsa``), finds
+    nothing, and then knows no device at all, not even ``default``: every microphone and speaker
+    would fail to open on a real cabin (found by the microphone self-test). ``ALSA_CONFIG_DIR``
+    moves it to Debian's (package libasound2-data). Must run before the first ALSA device opens.
+    """
+    if "ALSA_CONFIG_DIR" not in os.environ and (SYSTEM_ALSA_DIR / "alsa.conf").is_file():
+        os.environ["ALSA_CONFIG_DIR"] = str(SYSTEM_ALSA_DIR)
+
+
 def open_microphone(setting: str) -> tuple[MediaStreamTrack, Any]:
     """The microphone track for ``call.microphone``, and what must be closed after (or None)."""
     if setting in ("", "synthetic"):
@@ -166,6 +183,8 @@ def open_microphone(setting: str) -> tuple[MediaStreamTrack, Any]:
             f"call.microphone: expected synthetic, alsa:DEVICE or pulse:DEVICE, got {setting!r}"
         )
     from aiortc.contrib.media import MediaPlayer
+
+    use_system_alsa_config()
 
     player = MediaPlayer(device or "default", format=kind)
     if player.audio is None:
@@ -243,6 +262,8 @@ class RemoteAudio:
         if speaker:
             kind, _, device = speaker.partition(":")
             from aiortc.contrib.media import MediaRecorder
+
+            use_system_alsa_config()
 
             try:
                 self._recorder = MediaRecorder(device or "default", format=kind)

@@ -536,7 +536,7 @@ class CallService:
         self._peer = peer
         room = CameraTrack(self._room_camera, stamp_time=self.stamp_time)
         otoscope = CameraTrack(self._otoscope_camera)
-        microphone, player = open_microphone(self._microphone_setting())
+        microphone, player = open_microphone(self.config.microphone)
         peer.tracks = [room, otoscope, microphone]
         if player is not None:
             peer.closers.append(lambda: asyncio.ensure_future(_stop_player(player)))
@@ -588,7 +588,7 @@ class CallService:
                     RemoteVideo(track, lambda image: self._emit_video("doctor", image))
                 )
             else:
-                peer.readers.append(RemoteAudio(track, self._speaker_setting()))
+                peer.readers.append(RemoteAudio(track, self.config.speaker))
 
         @pc.on("connectionstatechange")
         async def _state() -> None:
@@ -615,12 +615,6 @@ class CallService:
         )
         logger.info("call: offer sent (generation %d)", peer.generation)
 
-    def _microphone_setting(self) -> str:
-        setting = self.config.call.microphone
-        if setting:
-            return setting
-        return "synthetic" if self.config.devices.simulate else "alsa:default"
-
     async def _drain_channel(self, timeout: float = 1.0) -> None:
         """Let the last messages (the report's receipt) leave before the connection closes."""
         peer = self._peer
@@ -630,12 +624,6 @@ class CallService:
         while peer.channel.bufferedAmount > 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.1)  # handed to SCTP is not yet on the wire
-
-    def _speaker_setting(self) -> str:
-        setting = self.config.call.speaker
-        if setting:
-            return setting
-        return "" if self.config.devices.simulate else "alsa:default"
 
     async def _close_peer(self) -> None:
         peer, self._peer = self._peer, None

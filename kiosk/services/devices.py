@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 MEASUREMENTS = {"bp": "bp", "temperature": "thermometer", "spo2": "oximeter"}
 FAMILIES = ("bp", "thermometer", "oximeter")
 CAMERAS = ("otoscope", "room_camera")
+MICROPHONE = "microphone"  # tested and shown to the technician like a device
 DEVICE_NAMES = {
     "bp": "blood-pressure cuff",
     "thermometer": "thermometer",
@@ -54,6 +55,7 @@ DEVICE_NAMES = {
     "camera": "camera",
     "otoscope": "otoscope",
     "room_camera": "room camera",
+    "microphone": "microphone",
 }
 ADVICE = {
     "retake": "please retake the measurement",
@@ -254,7 +256,7 @@ class DeviceStatus(StrEnum):
 
 @dataclass(frozen=True)
 class DeviceState:
-    family: str  # bp | thermometer | oximeter | otoscope | room_camera
+    family: str  # bp | thermometer | oximeter | otoscope | room_camera | microphone
     status: DeviceStatus
     model: str | None = None
     problem: str | None = None  # why it is not connected, in plain English (technician, logs)
@@ -469,8 +471,10 @@ class CameraDevice:
 class Devices:
     """Every device of the cabin, from config (and their simulators when simulated)."""
 
-    def __init__(self, config: DevicesConfig) -> None:
+    def __init__(self, config: DevicesConfig, microphone: str = "") -> None:
         self.config = config
+        # The cabin's microphone (``Config.microphone``): opened by the call, tested here.
+        self.microphone = microphone
         self.serial: dict[str, SerialDevice] = {}
         self.cameras: dict[str, CameraDevice] = {}
         self._placement: Placement | None = None  # the simulators to stop, when simulated
@@ -567,6 +571,10 @@ class Devices:
         for name in CAMERAS:
             camera = self.cameras.get(name)
             out.append(camera.state if camera else DeviceState(name, DeviceStatus.NOT_INSTALLED))
+        # The call opens the microphone; between calls it is only known as set up or not, and
+        # out of service once its self-test failed (the assistant is warned before a call).
+        status = DeviceStatus.READY if self.microphone else DeviceStatus.NOT_INSTALLED
+        out.append(DeviceState(MICROPHONE, status))
         return tuple(self._with_service(state) for state in out)
 
     def state(self, name: str) -> DeviceState:
@@ -588,6 +596,8 @@ class Devices:
         return None
 
     def port(self, name: str) -> str | None:
+        if name == MICROPHONE:
+            return self.microphone or None
         if name in self.serial:
             return self.serial[name].url
         if name in self.cameras:
@@ -596,6 +606,8 @@ class Devices:
 
     async def self_test(self, name: str) -> CheckOutcome:
         """Self-test one device the kiosk holds, through its open driver (never opened twice)."""
+        if name == MICROPHONE:
+            return await self_test_microphone(self.microphone)
         device = self.serial.get(name)
         if device is not None:
             try:
@@ -661,12 +673,21 @@ async def self_test_camera(name: str, source: str) -> CheckOutcome:
         await loop.run_in_executor(None, camera.stop)
 
 
+async def self_test_microphone(setting: str) -> CheckOutcome:
+    from kiosk.services.microphone import check_microphone
+
+    verdict = await check_microphone(setting)
+    return CheckOutcome(MICROPHONE, verdict.ok, verdict.summary, None, verdict.details)
+
+
 async def run_self_tests(
     config: DevicesConfig,
     on_start: Callable[[str], None] | None = None,
     only: Sequence[str] | None = None,
+    microphone: str = "",
 ) -> list[CheckOutcome]:
-    """Identify and self-test every configured device, one after the other."""
+    """Identify and self-test every configured device, one after the other (the microphone
+    last: ``microphone`` is ``Config.microphone``, empty when there is none)."""
     placement = await place_devices(config)
     urls, sources = placement.urls, placement.sources
     try:
@@ -683,6 +704,10 @@ async def run_self_tests(
             if on_start:
                 on_start(name)
             outcomes.append(await self_test_camera(name, sources[name]))
+        if microphone and (not only or MICROPHONE in only):
+            if on_start:
+                on_start(MICROPHONE)
+            outcomes.append(await self_test_microphone(microphone))
         return outcomes
     finally:
         await placement.stop()

@@ -17,6 +17,7 @@ from kiosk.config import Config
 from kiosk.services.devices import (
     CAMERAS,
     FAMILIES,
+    MICROPHONE,
     SERVICE_CALIBRATION_SOON,
     SERVICE_OK,
     SERVICE_OUT,
@@ -26,7 +27,7 @@ from kiosk.services.devices import (
 from kiosk.storage import Repository
 from kiosk.storage.repository import DeviceEventRow
 
-ALL_DEVICES = (*FAMILIES, *CAMERAS)
+ALL_DEVICES = (*FAMILIES, *CAMERAS, MICROPHONE)
 CALIBRATION_WARNING_DAYS = 30
 RECENT_EVENTS = 5
 
@@ -54,7 +55,7 @@ class EventView:
 
 @dataclass(frozen=True)
 class DevicePanel:
-    name: str  # bp | thermometer | oximeter | otoscope | room_camera
+    name: str  # bp | thermometer | oximeter | otoscope | room_camera | microphone
     installed: bool
     status: str  # a DeviceStatus value, or "unknown" when the kiosk is not running
     model: str | None
@@ -73,7 +74,14 @@ class DevicePanel:
 
 
 def _installed(config: Config, name: str) -> bool:
-    return config.devices.simulate or bool(str(getattr(config.devices, name)))
+    return config.devices.simulate or bool(_configured(config, name))
+
+
+def _configured(config: Config, name: str) -> str:
+    """Where the device is set up: a port or camera source, or the microphone's setting."""
+    if name == MICROPHONE:
+        return config.microphone
+    return str(getattr(config.devices, name))
 
 
 def service_states(repo: Repository, today: dt.date) -> dict[str, ServiceState]:
@@ -135,7 +143,7 @@ def device_panel(
     for name in ALL_DEVICES:
         identity: Mapping[str, Any] = identities.get(name, {})
         status = "unknown"
-        port = str(getattr(config.devices, name)) or None
+        port = _configured(config, name) or None
         installed = _installed(config, name)
         if devices is not None:
             status = str(devices.state(name).status)

@@ -21,7 +21,7 @@ from kiosk import errors
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.services.auth import failures_before_lock, lockout_remaining, verify_pin
-from kiosk.services.devices import DEVICE_NAMES, CheckOutcome, Devices, DeviceState
+from kiosk.services.devices import DEVICE_NAMES, MICROPHONE, CheckOutcome, Devices, DeviceState
 from kiosk.services.panel import ALL_DEVICES, DevicePanel, device_panel, service_states
 from kiosk.services.session import Notice, SessionService
 from kiosk.services.support import write_support_bundle
@@ -267,7 +267,10 @@ class TechnicianService:
 
     # -- self-tests ------------------------------------------------------------------------
     def installed(self) -> list[str]:
-        return [n for n in ALL_DEVICES if n in self.devices.serial or n in self.devices.cameras]
+        held = {*self.devices.serial, *self.devices.cameras}
+        if self.devices.microphone:
+            held.add(MICROPHONE)
+        return [n for n in ALL_DEVICES if n in held]
 
     def run_self_tests(self, names: Sequence[str] | None = None) -> None:
         """Test one device, some, or every installed one (None), one after the other."""

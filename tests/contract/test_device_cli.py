@@ -134,8 +134,16 @@ def test_selftest_of_simulated_devices(tmp_path: Path) -> None:
     done = kiosk("selftest", "--simulate", "--json", cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     results = {item["device"]: item for item in map(json.loads, done.stdout.splitlines())}
-    assert set(results) == {"bp", "thermometer", "oximeter", "otoscope", "room_camera"}
+    assert set(results) == {
+        "bp",
+        "thermometer",
+        "oximeter",
+        "otoscope",
+        "room_camera",
+        "microphone",
+    }
     assert all(item["ok"] for item in results.values()), results
+    assert "works (level" in results["microphone"]["summary"]  # the demonstration tone
     assert results["bp"]["identity"]["model"].startswith("SunTech")
 
 

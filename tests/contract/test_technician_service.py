@@ -121,7 +121,7 @@ async def test_disabled_technician_cannot_sign_in_and_idle_signs_out(
     core.repo.set_technician_disabled(technician_id, False)
     assert service.sign_in(technician_id, PIN)
     assert service.last.technician is not None
-    assert len(service.last.devices) == 5  # the panel lists every device, installed or not
+    assert len(service.last.devices) == 6  # the panel lists every device, installed or not
     # Nobody touches the screen for longer than the session's idle time: signed out.
     service._last_activity -= core.config.session.idle_timeout_s + 31
     service.check_idle()
@@ -215,10 +215,12 @@ async def test_self_test_verdicts_are_stored_per_device_with_fault_scenarios(
         "oximeter",
         "otoscope",
         "room_camera",  # simulated cabins draw both cameras
+        "microphone",  # and a tone for a microphone
     }
     checks = {c.family: c for c in core.repo.device_checks()}
-    assert set(checks) == {"bp", "thermometer", "oximeter", "otoscope", "room_camera"}
+    assert set(checks) == {"bp", "thermometer", "oximeter", "otoscope", "room_camera", "microphone"}
     assert checks["otoscope"].ok, checks["otoscope"].summary
+    assert checks["microphone"].ok, checks["microphone"].summary
     assert "power-on self-test failed" in checks["thermometer"].summary
     for name in ("bp", "thermometer", "oximeter"):
         assert not checks[name].ok, (name, checks[name].summary)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kiosk.config import Config, DevicesConfig, SessionConfig, UiConfig
+from kiosk.config import CallConfig, Config, DevicesConfig, SessionConfig, UiConfig
 from ui.app import KioskApp
 
 
@@ -32,6 +32,7 @@ def make_kiosk(qapp: QApplication, tmp_path: Path) -> Iterator[MakeKiosk]:
         idle_warning_s: float = 30.0,
         language: str = "fr",
         devices: DevicesConfig | None = None,
+        microphone: str = "",
     ) -> KioskApp:
         # No device is installed unless a test asks for (simulated) ones.
         none = DevicesConfig(bp="", thermometer="", oximeter="", otoscope="", room_camera="")
@@ -40,6 +41,7 @@ def make_kiosk(qapp: QApplication, tmp_path: Path) -> Iterator[MakeKiosk]:
             session=SessionConfig(idle_timeout_s=idle_timeout_s, idle_warning_s=idle_warning_s),
             ui=UiConfig(language=language),
             devices=devices or none,
+            call=CallConfig(microphone=microphone),
         )
         kiosk = KioskApp(config, qapp)
         kiosk.window.show()

@@ -9,6 +9,7 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -86,14 +87,14 @@ def test_technician_signs_in_tests_all_and_writes_a_bundle(
     tap(qtbot, panel.test_all)
     qtbot.waitUntil(
         lambda: (
-            len(db_rows(tmp_path, "SELECT id FROM device_checks")) == 5
+            len(db_rows(tmp_path, "SELECT id FROM device_checks")) == 6
             and panel.test_all.isEnabled()
         ),
         timeout=60000,
     )
     assert panel.progress.text() != idle_progress  # one device out of service now
     passed, failed = messages.self_test_verdict(True), messages.self_test_verdict(False)
-    for name in ("bp", "oximeter", "otoscope", "room_camera"):
+    for name in ("bp", "oximeter", "otoscope", "room_camera", "microphone"):
         assert passed in cards[name].check.text(), (name, cards[name].check.text())
     assert failed in cards["thermometer"].check.text()
     assert cards["thermometer"].state.text() == messages.device_service(
@@ -166,3 +167,35 @@ def test_calibration_date_in_the_past_takes_the_cuff_out_of_service(
     assert kiosk.bridge.last.measure.run is None
     tap(qtbot, temperature)
     qtbot.waitUntil(lambda: screen.pages.currentIndex() == 1, timeout=5000)
+
+
+@pytest.mark.allow_log_warnings  # the microphone that cannot be opened is logged
+def test_a_microphone_that_fails_its_self_test_warns_the_assistant(
+    qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path
+) -> None:
+    add_assistant(tmp_path)
+    add_technician(tmp_path)
+    kiosk = make_kiosk(devices=simulated(), microphone="alsa:no_such_card")
+    window = kiosk.window
+    technician_signs_in(qtbot, kiosk)
+    panel = window.technician
+    wait_for_screen(qtbot, kiosk, panel)
+    card = panel.cards["microphone"]
+    assert "alsa:no_such_card" in card.identity.text()  # where it is set up
+    tap(qtbot, card.test)
+    failed = messages.self_test_verdict(False)
+    qtbot.waitUntil(lambda: failed in card.check.text(), timeout=30000)
+    assert "cannot be opened" in card.check.text()
+    assert card.state.text() == messages.device_service("out_of_service", "self_test_failed", None)
+    tap(qtbot, panel.sign_out)
+    wait_for_screen(qtbot, kiosk, window.signin)
+
+    go_to_measure(qtbot, kiosk)
+    screen = window.by_state[State.MEASURE]
+    assert isinstance(screen, MeasureScreen)
+    qtbot.waitUntil(lambda: screen.microphone_warning.isVisible(), timeout=10000)
+    assert "microphone" in screen.microphone_warning.text().lower() or (
+        "micro" in screen.microphone_warning.text().lower()
+    )
+    # The call can still be made: the doctor still sees the patient and the measurements.
+    assert screen.call_doctor.isEnabled()

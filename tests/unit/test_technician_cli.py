@@ -69,6 +69,7 @@ def test_support_bundle_command(tmp_path: Path) -> None:
         "oximeter",
         "otoscope",
         "room_camera",
+        "microphone",
     ]
     assert panel[0]["port"] == "socket://127.0.0.1:9" and panel[0]["status"] == "unknown"
     assert versions["kiosk"] and versions["python"]
@@ -85,7 +86,7 @@ def test_selftest_verdicts_are_stored_and_shown_in_the_bundle(tmp_path: Path) ->
     config = tmp_path / "kiosk.toml"
     config.write_text(
         '[devices]\nbp = "/dev/does-not-exist"\nthermometer = ""\noximeter = ""\n'
-        'otoscope = ""\nroom_camera = ""\n'
+        'otoscope = ""\nroom_camera = ""\n[call]\nmicrophone = "synthetic"\n'
     )
     done = kiosk(tmp_path, "selftest", config=config)
     assert done.returncode == 1 and "FAIL" in done.stdout
@@ -99,5 +100,6 @@ def test_selftest_verdicts_are_stored_and_shown_in_the_bundle(tmp_path: Path) ->
     assert panel["bp"]["service_reason"] == "self_test_failed"
     assert panel["bp"]["last_check"]["ok"] is False
     assert panel["thermometer"]["installed"] is False
-    assert [c["family"] for c in checks] == ["bp"]
+    assert [(c["family"], c["ok"]) for c in checks] == [("bp", False), ("microphone", True)]
+    assert panel["microphone"]["service"] == "ok"
     assert [e["kind"] for e in events] == ["self_test_failed"]

@@ -403,6 +403,10 @@
 <context>
     <name>MeasureScreen</name>
     <message>
+        <source>The cabin&apos;s microphone is out of service (its last self-test failed): the doctor may not hear the patient. Tell the technician.</source>
+        <translation>Le micro de la cabine est hors service (son dernier autotest a échoué) : le médecin risque de ne pas entendre le patient. Prévenez le technicien.</translation>
+    </message>
+    <message>
         <location filename="../screens/measure.py" line="371"/>
         <source>Measurements</source>
         <translation>Mesures</translation>
@@ -923,6 +927,10 @@
         <location filename="../messages.py" line="219"/>
         <source>Camera</source>
         <translation>Caméra</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Microphone</translation>
     </message>
     <message>
         <location filename="../messages.py" line="220"/>

@@ -206,6 +206,11 @@ class MeasureScreen(Screen):
         self.call_doctor.clicked.connect(
             lambda: self.bridge.command(lambda s: s.apply(CallDoctor(), State.MEASURE))
         )
+        # A microphone that failed its self-test: the call can still be made, but the assistant
+        # should know the doctor may not hear the patient.
+        self.microphone_warning = label()
+        self.microphone_warning.setObjectName("warning")
+        self.microphone_warning.hide()
         # Ways back or out on the left, the way forward (the doctor) on the right.
         row = QHBoxLayout()
         row.addWidget(self.back, 1)
@@ -228,6 +233,7 @@ class MeasureScreen(Screen):
         kept.addLayout(self.menu_stills)
         layout.addLayout(kept)
         layout.addStretch(1)
+        layout.addWidget(self.microphone_warning)
         layout.addLayout(row)
         return page
 
@@ -476,6 +482,19 @@ class MeasureScreen(Screen):
             repolish(tile, "alert", "true" if alerts else "false")
         self._render_summary(view)
         self._render_menu_stills(view.stills)
+        microphone = states.get("microphone")
+        broken = (
+            not self.in_call and microphone is not None and microphone.service == "out_of_service"
+        )
+        self.microphone_warning.setText(
+            self.tr(
+                "The cabin's microphone is out of service (its last self-test failed): the "
+                "doctor may not hear the patient. Tell the technician."
+            )
+            if broken
+            else ""
+        )
+        self.microphone_warning.setVisible(broken)
 
     def _render_summary(self, view: MeasureView) -> None:
         if not view.readings and not view.stills:
