@@ -119,9 +119,11 @@ def _triage(state: State, event: Event, facts: Facts) -> Decision:
     reason_ok = event.reason in REASONS or (bool(event.red_flags) and event.reason == "")
     if unknown or not reason_ok:
         raise GuardRefused("unknown triage answer", {"guard": "triage_codes"})
+    # The reasons name no answer: they go to the log and the audit log, which outlive the
+    # patient's data (the answers themselves are in the triage record, purged with it).
     if event.red_flags:
-        return Decision(state, State.REFERRED, "red flag: " + ",".join(event.red_flags))
-    return Decision(state, State.MEASURE, f"triage passed (reason={event.reason})")
+        return Decision(state, State.REFERRED, "red flag")
+    return Decision(state, State.MEASURE, "triage passed")
 
 
 def _call(state: State, event: Event, facts: Facts) -> Decision:

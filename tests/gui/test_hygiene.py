@@ -97,7 +97,7 @@ def test_checklist_after_a_referral(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_pat
     tap(qtbot, screen.finish)
     wait_for_screen(qtbot, kiosk, kiosk.window.home)
     assert db_rows(tmp_path, "SELECT state, status, end_reason FROM sessions") == [
-        ("IDLE", "closed", "red flag: stroke_signs")
+        ("IDLE", "closed", "red flag")
     ]
     assert db_rows(tmp_path, "SELECT COUNT(*) FROM hygiene_checks") == [(6,)]
 
