@@ -147,53 +147,87 @@ def make_cabin(name: str, data_dir: Path, key: DatabaseKey | None, pin_hash: str
     return Cabin(name, opened, repo, service, assistant)
 
 
-def one_session(cabin: Cabin, still: tuple[bytes, bytes]) -> None:
+def start_to_measure(cabin: Cabin) -> str:
+    """Sign-in done: identity, consent, triage; the session's id, at MEASURE."""
+    service = cabin.service
+    service.start_session()
+    service.submit_identity(IDENTITY)
+    service.record_consent(True)
+    service.submit_triage("ear_pain", "depuis lundi", NO_RED_FLAG)
+    assert service.last.session is not None and service.last.session.state is State.MEASURE
+    return service.last.session.id
+
+
+def store_readings(cabin: Cabin, session_id: str) -> None:
+    """Each reading stored, then accepted, as the measurement service does."""
     service, repo = cabin.service, cabin.repo
     actor = service.actor()
-    now = SystemClock().now
+    for kind, values, device in READINGS:
+        with repo.atomic():
+            measurement = repo.add_measurement(
+                session_id,
+                kind,
+                "pending",
+                values,
+                (),
+                device,
+                SystemClock().now().isoformat(),
+                cabin.assistant,
+                raw=os.urandom(64),  # the device's frames, kept for the record
+            )
+            repo.audit(actor, "measurement_stored", session_id, {"measurement": measurement})
+        with repo.atomic():
+            repo.set_measurement_status(measurement, "accepted")
+            repo.audit(actor, "measurement_accepted", session_id, {"measurement": measurement})
+        service.publish()
+
+
+def store_still(
+    cabin: Cabin, session_id: str, site: str, still: tuple[bytes, bytes], size: tuple[int, int]
+) -> None:
+    repo = cabin.repo
+    png, thumbnail = still
+    with repo.atomic():
+        image = repo.add_image(
+            session_id,
+            site,
+            png,
+            thumbnail,
+            size[0],
+            size[1],
+            321.5,
+            CAMERA,
+            SystemClock().now().isoformat(),
+            cabin.assistant,
+        )
+        repo.audit(
+            cabin.service.actor(), "image_stored", session_id, {"image": image, "site": site}
+        )
+
+
+def call_and_report(cabin: Cabin, session_id: str) -> None:
+    """A doctor joins, sends the report, hangs up; the report is handed over (REPORT -> HYGIENE)."""
+    service, repo = cabin.service, cabin.repo
+    service.apply(CallDoctor(), State.MEASURE)
+    repo.audit(service.actor(), "call_queued", session_id, {"call": "c-1"})
+    service.apply(DoctorJoined("Dr Martin"), State.WAITING_FOR_DOCTOR)
+    with repo.atomic():
+        report = {**REPORT, "report_id": f"r-{session_id}"}
+        assert repo.add_report(session_id, report, "Dr Martin", "c-1")
+        repo.audit("doctor", "report_received", session_id, {"call": "c-1"})
+    service.apply(CallEnded(), State.IN_CALL)
+    service.apply(ReportDelivered(), State.REPORT)
+
+
+def one_session(cabin: Cabin, still: tuple[bytes, bytes]) -> None:
+    service, repo = cabin.service, cabin.repo
     t0 = time.perf_counter()
     with cabin.phase("flow"):
-        service.start_session()
-        service.submit_identity(IDENTITY)
-        service.record_consent(True)
-        service.submit_triage("ear_pain", "depuis lundi", NO_RED_FLAG)
-        assert service.last.session is not None and service.last.session.state is State.MEASURE
-    session_id = service.last.session.id
+        session_id = start_to_measure(cabin)
     with cabin.phase("measurements"):
-        for kind, values, device in READINGS:
-            with repo.atomic():
-                measurement = repo.add_measurement(
-                    session_id,
-                    kind,
-                    "pending",
-                    values,
-                    (),
-                    device,
-                    now().isoformat(),
-                    cabin.assistant,
-                    raw=os.urandom(64),  # the device's frames, kept for the record
-                )
-                repo.audit(actor, "measurement_stored", session_id, {"measurement": measurement})
-            with repo.atomic():
-                repo.set_measurement_status(measurement, "accepted")
-                repo.audit(actor, "measurement_accepted", session_id, {"measurement": measurement})
-            service.publish()
+        store_readings(cabin, session_id)
     with cabin.phase("still"):
-        png, thumbnail = still
-        with repo.atomic():
-            image = repo.add_image(
-                session_id,
-                "right_ear",
-                png,
-                thumbnail,
-                1280,
-                960,
-                321.5,
-                CAMERA,
-                now().isoformat(),
-                cabin.assistant,
-            )
-            repo.audit(actor, "image_stored", session_id, {"image": image})
+        store_still(cabin, session_id, "right_ear", still, (1280, 960))
     with cabin.phase("reads"):  # what the measurement screen and the call read back
         for _ in range(3):
             service.snapshot()
@@ -201,15 +235,7 @@ def one_session(cabin: Cabin, still: tuple[bytes, bytes]) -> None:
         for row in repo.images(session_id):
             repo.image_png(row.id)
     with cabin.phase("call and report"):
-        service.apply(CallDoctor(), State.MEASURE)
-        repo.audit(actor, "call_queued", session_id, {"call": "c-1"})
-        service.apply(DoctorJoined("Dr Martin"), State.WAITING_FOR_DOCTOR)
-        with repo.atomic():
-            report = {**REPORT, "report_id": f"r-{session_id}"}
-            assert repo.add_report(session_id, report, "Dr Martin", "c-1")
-            repo.audit("doctor", "report_received", session_id, {"call": "c-1"})
-        service.apply(CallEnded(), State.IN_CALL)
-        service.apply(ReportDelivered(), State.REPORT)
+        call_and_report(cabin, session_id)
     with cabin.phase("flow"):
         for item in HYGIENE_ITEMS:
             service.check_hygiene(item)

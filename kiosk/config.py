@@ -131,6 +131,7 @@ class RecordsConfig:
     retry_backoff_max_s: float = 3600.0  # ...up to this
     retention_days: float = 7.0  # patient data stays this long after its record was delivered
     audit_keep_days: float = 183.0  # the audit log keeps six months, rolling
+    printer: str = ""  # the CUPS queue of the patient's report; "" = the system's default
 
 
 @dataclasses.dataclass(frozen=True)

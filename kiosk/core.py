@@ -18,6 +18,7 @@ from kiosk.call.service import CallService
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
 from kiosk.records.outbox import Outbox, OutboxView
+from kiosk.records.printing import ReportPrinting
 from kiosk.services.devices import Devices
 from kiosk.services.measurements import MeasurementService
 from kiosk.services.session import Notice, SessionService
@@ -79,6 +80,7 @@ class Core:
         self._session.call_view = self.call.view
         self.outbox = Outbox(repo, self.config, self.clock)
         self._session.outbox_view = self.outbox.view
+        self._session.printing = ReportPrinting(self._session, self.config)
         self.technician.outbox_view = self.outbox.view
         self._session.subscribe(self.outbox.session_changed)
         self.outbox.subscribe(self._outbox_changed)

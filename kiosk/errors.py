@@ -75,10 +75,41 @@ class InvalidPin(AuthError):
     code = "PIN_FORMAT"
 
 
+class PrintError(KioskError):
+    """The patient's report could not be printed (kiosk.records.printing)."""
+
+    code = "PRINT_FAILED"
+
+
+class PrintingNotInstalled(PrintError):
+    """No CUPS client (``lp``) on this machine."""
+
+    code = "PRINT_NO_LP"
+
+
+class NoPrinter(PrintError):
+    """No printer: the configured one does not exist, or there is no default destination."""
+
+    code = "PRINT_NO_PRINTER"
+
+
+class PrinterRefused(PrintError):
+    """The printer is stopped, refuses jobs, or the print service cannot be reached."""
+
+    code = "PRINT_REFUSED"
+
+
+class PrintTimeout(PrintError):
+    """The print service did not answer in time."""
+
+    code = "PRINT_TIMEOUT"
+
+
 # Codes that only travel to the screen (no exception behind them).
 WRONG_PIN = "WRONG_PIN"
 SCREEN_LOCKED = "SCREEN_LOCKED"
 DATABASE_RECOVERED = "DATABASE_RECOVERED"
 SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
 STORAGE_FAILED = "STORAGE_FAILED"
+STORAGE_FULL = "STORAGE_FULL"  # the disk (or the database's size limit) is full: nothing was saved
 BUNDLE_FAILED = "BUNDLE_FAILED"  # the support bundle could not be written

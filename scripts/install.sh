@@ -13,7 +13,9 @@ DEBS=(libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3
       # ALSA's configuration: PyAV's own ALSA library reads it for the microphone and speaker.
       libasound2-data
       # The packaging test (a clean Debian root for the .deb) and the shell scripts' lint.
-      debootstrap shellcheck)
+      debootstrap shellcheck
+      # Printing the patient's report: lp, and a private scheduler for the printing tests.
+      cups-client cups-daemon)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -230,6 +230,10 @@ def main() -> int:
         kiosk.bridge.technician(lambda t: t.run_self_tests())
         wait(app, tests_done, timeout=120)
         shot("19-technician")
+        # The records of the sessions above, waiting: this cabin has no destination configured.
+        panel = kiosk.window.technician
+        panel.scroll.verticalScrollBar().setValue(panel.records.y())
+        shot("26-technician-records")
         kiosk.close()
     return 0
 

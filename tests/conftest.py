@@ -13,9 +13,15 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
+
+if TYPE_CHECKING:
+    from tests.support.cups import Cups
+    from tests.unit.test_record import Kit
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
@@ -76,3 +82,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("asyncio") is not None:
             item.fixturenames.insert(0, "no_leaked_tasks")  # type: ignore[attr-defined]
+
+
+# -- a kiosk database with a signed-in assistant, for the records' tests ----------------------
+@pytest.fixture(scope="session")
+def pin_hash() -> str:
+    from kiosk.services.auth import hash_pin
+    from tests.unit.test_record import PIN
+
+    return hash_pin(PIN)  # scrypt is slow on purpose: once per run
+
+
+@pytest.fixture
+def kit(tmp_path: Path, pin_hash: str) -> Iterator[Kit]:
+    """The session service on an encrypted database in ``tmp_path``, with a fake clock."""
+    from tests.unit.test_record import make_kit
+
+    made, opened = make_kit(tmp_path, pin_hash)
+    yield made
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def cups() -> Iterator[Cups]:
+    """A private CUPS scheduler on 127.0.0.1 (tests/support/cups.py), for a module's tests."""
+    from tests.support.cups import start_cups
+
+    server = start_cups()
+    try:
+        yield server
+    finally:
+        server.stop()

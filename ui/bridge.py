@@ -138,6 +138,17 @@ class Bridge(QObject):
 
         self.command(on_service)
 
+    def retry_record(self, record_id: str) -> None:
+        """The technician's "Retry" on a record of the outbox (the core checks who asks)."""
+        core = self._core.core
+
+        def on_service(session: SessionService) -> object:
+            if core.technician is None or core.outbox is None:
+                return None
+            return core.technician.retry_record(core.outbox, record_id)
+
+        self.command(on_service)
+
     def _done(self, future: concurrent.futures.Future[Any]) -> None:
         self._pending.discard(future)
         if future.cancelled():

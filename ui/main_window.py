@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.signin = SignInScreen(bridge)
         self.home = HomeScreen(bridge)
         self.technician_signin = TechnicianSignInScreen(bridge)
-        self.technician = TechnicianScreen(bridge)
+        self.technician = TechnicianScreen(bridge, config.records.retention_days)
         self.by_state: dict[State, Screen] = {
             State.IDENTIFY: IdentifyScreen(bridge),
             State.CONSENT: ConsentScreen(bridge),
@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.overlay = IdleOverlay(central, bridge)
         self._shown: tuple[int, str | None, State | None] | None = None
+        self._report_language_for: str | None = None  # the session whose report set the language
         self.resize(config.ui.width, config.ui.height)
         bridge.snapshot.connect(self.show_snapshot)
         bridge.technician_snapshot.connect(self._show_technician)
@@ -168,8 +169,16 @@ class MainWindow(QMainWindow):
             self.translations.switch(self.default_language)
         if key != self._shown:
             self._shown = key
+            if leaving:
+                # Screens kept in the stack still hold what they showed: the patient's name,
+                # answers, values and pictures go from all of them, hidden or not.
+                for index in range(self.stack.count()):
+                    other = self.stack.widget(index)
+                    if isinstance(other, Screen) and other is not screen:
+                        other.forget()
             screen.enter(snap)
             self.stack.setCurrentWidget(screen)
+        self._follow_report_language(snap)
         screen.show_snapshot(snap)
         self.language.setVisible(screen.patient_facing)
         parts = []
@@ -179,6 +188,20 @@ class MainWindow(QMainWindow):
             parts.append(messages.state_name(state))
         self.status.setText("  ·  ".join(parts))
         self.overlay.show_countdown(snap.idle_warning_s)
+
+    def _follow_report_language(self, snap: Snapshot) -> None:
+        """The report step speaks the language the doctor wrote the advice in: switched once,
+        when the report shows, so that the patient can still switch back."""
+        session = snap.session
+        report = snap.call.report if snap.call is not None else None
+        if session is None or session.state is not State.REPORT or report is None:
+            return
+        if self._report_language_for == session.id:
+            return
+        self._report_language_for = session.id
+        if report.language in ("fr", "en") and report.language != self.translations.language:
+            logger.info("ui: the report is in %s: the screens follow", report.language)
+            self.translations.switch(report.language)
 
     def _toggle_language(self) -> None:
         self.translations.switch("en" if self.translations.language == "fr" else "fr")

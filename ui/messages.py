@@ -83,6 +83,11 @@ def notice(code: str, params: Mapping[str, object]) -> str:
             "The picture could not be saved. Please capture it again; if it happens again, call "
             "your technician.",
         ),
+        "STORAGE_FULL": translate(
+            "Messages",
+            "The cabin's memory is full: this was not saved. What was saved before is kept. Call "
+            "your technician to free some space, then try again.",
+        ),
         "BUNDLE_FAILED": translate(
             "Messages", "The support bundle could not be written ({path}). Is the disk full?"
         ),
@@ -293,6 +298,16 @@ def device_error(code: str, params: Mapping[str, object]) -> str:
         ),
         "DEVICE_BUSY": translate(
             "Messages", "{device}: the device is busy. Wait a few seconds, then try again."
+        ),
+        "STORAGE_FULL": translate(
+            "Messages",
+            "{device}: the cabin's memory is full, so this measurement was not saved. What was "
+            "saved before is kept. Call your technician to free some space, then measure again.",
+        ),
+        "STORAGE_FAILED": translate(
+            "Messages",
+            "{device}: this measurement could not be saved. Please measure again; if it happens "
+            "again, call your technician.",
         ),
     }
     # Where the device says more than "not ready", say what to look at on that device.
@@ -569,6 +584,35 @@ def orientation(code: str, emergency_number: str) -> str:
         ).replace("{number}", emergency_number),
     }
     return texts.get(code, texts["none"])
+
+
+# Printing errors after which printing again cannot help: the report is shown on the screen.
+NO_PRINTER_ERRORS = frozenset({"PRINT_NO_PRINTER", "PRINT_NO_LP"})
+
+
+def print_error(code: str) -> str:
+    """Why the report did not print (kiosk.records.printing), in plain words."""
+    no_printer = translate("Messages", "No printer is installed: show the report on the screen.")
+    texts = {
+        "PRINT_NO_PRINTER": no_printer,
+        "PRINT_NO_LP": no_printer,
+        "PRINT_REFUSED": translate(
+            "Messages",
+            "The printer did not take the report. Check that it is on and has paper, then try "
+            "again, or show the report on the screen.",
+        ),
+        "PRINT_TIMEOUT": translate(
+            "Messages", "The printer did not answer. Try again, or show the report on the screen."
+        ),
+    }
+    return texts.get(
+        code,
+        translate(
+            "Messages",
+            "The report could not be prepared for printing. Try again; if it happens again, call "
+            "your technician.",
+        ),
+    )
 
 
 def language_name(code: str) -> str:

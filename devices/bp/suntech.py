@@ -137,7 +137,10 @@ class SuntechDriver(Driver):
             self._rx_frames += len(frames)
             self._last_heard = self._now()
             for frame in frames:
-                logger.debug("bp: <- %s", frame.raw.hex(" "))
+                if isinstance(frame, p.BPResult):  # the patient's values: never in a log
+                    logger.debug("bp: <- BP result (%d bytes)", len(frame.raw))
+                else:
+                    logger.debug("bp: <- %s", frame.raw.hex(" "))
             self._frames.extend(frames)
 
     async def _next_frame(

@@ -733,7 +733,6 @@ class Portal:
                 return
         call, previous = self.room.request(cabin, reason, age, treating, now)
         logger.info("portal: cabin %s is waiting (%s)", cabin.name, call.call_id)
-        logger.debug("portal: %s: reason %s, age %s", call.call_id, reason, age)
         if previous is not None:
             self._forget(previous.call_id)
             logger.info(

@@ -1,10 +1,11 @@
-"""The patient's copy of the consultation: a clean A4 PDF in French (reportlab, no Qt).
+"""The patient's copy of the consultation: a clean A4 PDF (reportlab, no Qt).
 
 What the patient takes home and shows their own doctor: the cabin, the date, who they are (name
 and birth date, nothing more: no NIR), the measurements in a table, the doctor's report with the
 advice in large type, the prescription lines, where to go next in plain words, and the doctor's
 name. Page numbers read "Page 1 sur 2": the document is built twice, the first time only to count
-its pages.
+its pages. It speaks French, or English when the doctor wrote the advice in English
+(``kiosk.records.words.labels``).
 """
 
 from __future__ import annotations
@@ -179,12 +180,14 @@ class _Row:
     remarks: str
 
 
-def _measurement_rows(record: ConsultationRecord, tz: dt.tzinfo | None) -> list[_Row]:
+def _measurement_rows(
+    record: ConsultationRecord, tz: dt.tzinfo | None, say: words.Labels
+) -> list[_Row]:
     rows: list[_Row] = []
     known = [m for m in record.measurements if m.kind in MEASURED_KINDS]
     shown = [m for m in known if m.status in ("accepted", "pending")]
     for m in shown:
-        rows.extend(_rows_of(m, tz))
+        rows.extend(_rows_of(m, tz, say))
     # A kind never measured although it was tried: the patient is told it could not be taken.
     measured = {m.kind for m in shown}
     failed: dict[str, Measurement] = {}
@@ -192,44 +195,46 @@ def _measurement_rows(record: ConsultationRecord, tz: dt.tzinfo | None) -> list[
         if m.status == "failed" and m.kind not in measured:
             failed[m.kind] = m  # the last attempt says why
     for kind, m in failed.items():
-        time = words.clock_time(words.local_time(m.taken_at, tz))
-        rows.append(_Row(words.word(words.KINDS, kind), "—", "", time, words.error(m.error_code)))
+        time = say.clock_time(words.local_time(m.taken_at, tz))
+        rows.append(_Row(words.word(say.kinds, kind), "—", "", time, say.error(m.error_code)))
     return rows
 
 
-def _rows_of(m: Measurement, tz: dt.tzinfo | None) -> list[_Row]:
-    time = words.clock_time(words.local_time(m.taken_at, tz))
-    notes = words.remarks(m.flags, m.alerts)
+def _rows_of(m: Measurement, tz: dt.tzinfo | None, say: words.Labels) -> list[_Row]:
+    time = say.clock_time(words.local_time(m.taken_at, tz))
+    notes = say.remarks(m.flags, m.alerts)
     if m.status == "pending":
-        notes = ", ".join(filter(None, [notes, "non validée par l'assistant(e)"]))
+        notes = ", ".join(filter(None, [notes, say.say("not_validated")]))
     values = m.values
     rows: list[_Row] = []
     if m.kind == "blood_pressure":
         value = f"{values.get('systolic', '—')} / {values.get('diastolic', '—')}"
         unit = str(values.get("unit") or "mmHg")
-        rows.append(_Row(words.KINDS["blood_pressure"], value, unit, time, notes))
-        source = "tensiomètre"
+        rows.append(_Row(say.kinds["blood_pressure"], value, unit, time, notes))
+        source = say.say("by_bp_monitor")
     elif m.kind == "body_temperature":
         celsius = values.get("celsius")
-        value = "—" if celsius is None else words.decimal(float(celsius))
-        site = words.TEMPERATURE_SITES.get(str(values.get("site", "")))
-        notes = ", ".join(filter(None, [f"prise {site}" if site else "", notes]))
-        rows.append(_Row(words.KINDS["body_temperature"], value, "°C", time, notes))
+        value = "—" if celsius is None else say.decimal(float(celsius))
+        site = say.temperature_sites.get(str(values.get("site", "")))
+        notes = ", ".join(
+            filter(None, [say.say("taken_at_site", site=site) if site else "", notes])
+        )
+        rows.append(_Row(say.kinds["body_temperature"], value, "°C", time, notes))
         source = ""
     else:
         spo2 = values.get("spo2")
         rows.append(
-            _Row(words.KINDS["oximetry"], "—" if spo2 is None else str(spo2), "%", time, notes)
+            _Row(say.kinds["oximetry"], "—" if spo2 is None else str(spo2), "%", time, notes)
         )
-        source = "oxymètre"
+        source = say.say("by_oximeter")
     pulse = values.get("pulse")
     if source and pulse is not None:
-        pulse_notes = "pouls inhabituel" if "pulse_out_of_range" in m.alerts else ""
+        pulse_notes = say.say("unusual_pulse") if "pulse_out_of_range" in m.alerts else ""
         rows.append(
             _Row(
-                f"{words.KINDS['pulse']} ({source})",
+                f"{say.kinds['pulse']} ({source})",
                 str(pulse),
-                "par minute",
+                say.say("per_minute"),
                 time,
                 pulse_notes,
             )
@@ -237,8 +242,8 @@ def _rows_of(m: Measurement, tz: dt.tzinfo | None) -> list[_Row]:
     return rows
 
 
-def _measurements_table(rows: list[_Row], styles: _Styles) -> Table:
-    head = ["Mesure", "Valeur", "Unité", "Heure", "Remarques"]
+def _measurements_table(rows: list[_Row], styles: _Styles, say: words.Labels) -> Table:
+    head = [say.say(f"col_{c}") for c in ("measure", "value", "unit", "time", "remarks")]
     data: list[list[Any]] = [[Paragraph(h, styles.cell_head) for h in head]]
     for row in rows:
         data.append(
@@ -272,80 +277,77 @@ def _measurements_table(rows: list[_Row], styles: _Styles) -> Table:
 
 # -- the document ------------------------------------------------------------------------------
 def _story(
-    record: ConsultationRecord, styles: _Styles, emergency_number: str, tz: dt.tzinfo | None
+    record: ConsultationRecord,
+    styles: _Styles,
+    emergency_number: str,
+    tz: dt.tzinfo | None,
+    say: words.Labels,
 ) -> list[Flowable]:
     story: list[Flowable] = []
     started = words.local_time(record.started_at, tz)
-    story.append(Paragraph("Compte rendu de téléconsultation assistée", styles.title))
-    where = f"Cabine {escape(record.cabin)} — " if record.cabin else ""
+    story.append(Paragraph(escape(say.say("title")), styles.title))
+    where = f"{escape(say.say('cabin', cabin=record.cabin))} — " if record.cabin else ""
     story.append(
-        Paragraph(
-            f"{where}{words.long_date(started)}, {words.clock_time(started)}", styles.subtitle
-        )
+        Paragraph(f"{where}{say.long_date(started)}, {say.clock_time(started)}", styles.subtitle)
     )
 
     report = record.report
-    rows = _measurement_rows(record, tz)
+    rows = _measurement_rows(record, tz, say)
     patient = record.patient
     if patient is not None:
-        born = {"female": "née", "male": "né"}.get(patient.sex, "né(e)")
+        born = {"female": "born_female", "male": "born_male"}.get(patient.sex, "born")
         story.append(
             Paragraph(
-                f"<b>Patient :</b> {escape(patient.given_names)} "
-                f"{escape(patient.family_name.upper())}, {born} le "
-                f"{words.short_date(patient.birth_date)}",
+                f"<b>{escape(say.say('patient'))}</b> {escape(patient.given_names)} "
+                f"{escape(patient.family_name.upper())}, "
+                f"{escape(say.say(born, date=words.short_date(patient.birth_date)))}",
                 styles.body,
             )
         )
     if record.triage is not None and record.triage.reason:
-        reason = words.word(words.REASONS, record.triage.reason)
-        story.append(Paragraph(f"<b>Motif :</b> {escape(reason)}", styles.body))
+        reason = words.word(say.reasons, record.triage.reason)
+        story.append(Paragraph(f"<b>{escape(say.say('reason'))}</b> {escape(reason)}", styles.body))
     if record.doctor is not None:
         story.append(
-            Paragraph(f"<b>Médecin téléconsultant :</b> {escape(record.doctor.name)}", styles.body)
+            Paragraph(
+                f"<b>{escape(say.say('doctor'))}</b> {escape(record.doctor.name)}", styles.body
+            )
         )
 
     if record.outcome == REFERRED:
         flags = record.triage.red_flags if record.triage is not None else ()
-        said = ", ".join(words.word(words.RED_FLAGS, f) for f in flags)
+        said = ", ".join(words.word(say.red_flags, f) for f in flags)
         content: list[Flowable] = [
-            Paragraph(escape(words.orientation("emergency", emergency_number)), styles.emergency)
+            Paragraph(escape(say.orientation("emergency", emergency_number)), styles.emergency)
         ]
         if said:
-            content.append(Paragraph(f"Signe d'alerte signalé : {escape(said)}.", styles.body))
-        content.append(
-            Paragraph(
-                "Une téléconsultation ne convient pas dans cette situation : il faut un avis "
-                "médical urgent.",
-                styles.body,
-            )
-        )
+            content.append(Paragraph(escape(say.say("red_flag_said", flags=said)), styles.body))
+        content.append(Paragraph(escape(say.say("not_for_teleconsultation")), styles.body))
         story += [Spacer(1, 8), _boxed(content, ALERT, colors.HexColor("#fdecee"))]
     if record.outcome == REFERRED and not rows and report is None:
         # Nothing was measured and no doctor was seen: the box above says all there is.
-        story += [Spacer(1, 10), _closing_note(styles, emergency_number)]
+        story += [Spacer(1, 10), _closing_note(styles, emergency_number, say)]
         return story
 
-    story.append(Paragraph("Vos mesures", styles.heading))
+    story.append(Paragraph(escape(say.say("measurements")), styles.heading))
     if rows:
-        story.append(_measurements_table(rows, styles))
+        story.append(_measurements_table(rows, styles, say))
     else:
-        story.append(Paragraph("Aucune mesure n'a été prise.", styles.body))
+        story.append(Paragraph(escape(say.say("no_measurement")), styles.body))
 
-    story.append(Paragraph("Compte rendu du médecin", styles.heading))
+    story.append(Paragraph(escape(say.say("report")), styles.heading))
     if report is None:
         why = {
-            "abandoned": "La séance a été interrompue avant la fin : pas de compte rendu du "
-            "médecin.",
-            "in_progress": "La séance n'est pas terminée : pas encore de compte rendu du médecin.",
-        }.get(record.outcome, "Le médecin n'a pas rédigé de compte rendu.")
-        story.append(Paragraph(why, styles.body))
+            "abandoned": "no_report_abandoned",
+            "in_progress": "no_report_in_progress",
+        }.get(record.outcome, "no_report")
+        story.append(Paragraph(escape(say.say(why)), styles.body))
     else:
         if report.observations.strip():
             story.append(
                 KeepTogether(
                     [
-                        Paragraph("<b>Ce que le médecin a constaté</b>", styles.body),
+                        Paragraph(f"<b>{escape(say.say('observations'))}</b>", styles.body),
                         Paragraph(_text(report.observations), styles.body),
                     ]
                 )
@@ -354,7 +356,7 @@ def _story(
             story.append(
                 KeepTogether(
                     [
-                        Paragraph("<b>Conclusion</b>", styles.body),
+                        Paragraph(f"<b>{escape(say.say('conclusion'))}</b>", styles.body),
                         Paragraph(_text(report.conclusion), styles.conclusion),
                     ]
                 )
@@ -363,21 +365,21 @@ def _story(
             story.append(
                 KeepTogether(
                     [
-                        Paragraph("<b>Conseils du médecin</b>", styles.body),
+                        Paragraph(f"<b>{escape(say.say('advice'))}</b>", styles.body),
                         Paragraph(_text(report.advice), styles.advice),
                     ]
                 )
             )
-        story.append(Paragraph("Prescription", styles.heading))
+        story.append(Paragraph(escape(say.say("prescription")), styles.heading))
         if report.prescription:
             for number, line in enumerate(report.prescription, 1):
                 story.append(Paragraph(f"{number}. {_text(line)}", styles.advice))
         else:
-            story.append(Paragraph("Aucune prescription.", styles.body))
+            story.append(Paragraph(escape(say.say("no_prescription")), styles.body))
 
     if record.orientation is not None and record.outcome != REFERRED:
-        story.append(Paragraph("Et maintenant ?", styles.heading))
-        text = escape(words.orientation(record.orientation.code, emergency_number))
+        story.append(Paragraph(escape(say.say("next")), styles.heading))
+        text = escape(say.orientation(record.orientation.code, emergency_number))
         if record.orientation.code == "emergency":
             story.append(
                 _boxed([Paragraph(text, styles.emergency)], ALERT, colors.HexColor("#fdecee"))
@@ -385,31 +387,32 @@ def _story(
         else:
             story.append(Paragraph(text, styles.advice))
 
-    story += [Spacer(1, 10), _closing_note(styles, emergency_number)]
+    story += [Spacer(1, 10), _closing_note(styles, emergency_number, say)]
     return story
 
 
-def _closing_note(styles: _Styles, emergency_number: str) -> Paragraph:
-    return Paragraph(
-        "Gardez ce document et montrez-le à votre médecin traitant. En cas d'aggravation, "
-        f"appelez le {escape(emergency_number)} ou le 112.",
-        styles.small,
-    )
+def _closing_note(styles: _Styles, emergency_number: str, say: words.Labels) -> Paragraph:
+    return Paragraph(escape(say.say("closing", number=emergency_number)), styles.small)
+
+
+def _author(record: ConsultationRecord, say: words.Labels) -> str:
+    return say.say("cabin", cabin=record.cabin) if record.cabin else say.say("no_cabin")
 
 
 def _footer(
-    record: ConsultationRecord, fonts: _Fonts, total: int, tz: dt.tzinfo | None
+    record: ConsultationRecord,
+    fonts: _Fonts,
+    total: int,
+    tz: dt.tzinfo | None,
+    say: words.Labels,
 ) -> Callable[[Canvas, Any], None]:
     started = words.local_time(record.started_at, tz)
     left = " · ".join(
-        filter(
-            None,
-            [
-                f"Cabine {record.cabin}" if record.cabin else "Téléconsultation assistée",
-                f"séance du {started:%d/%m/%Y}",
-                f"réf. {record.record_id[:8]}",
-            ],
-        )
+        [
+            _author(record, say),
+            say.say("session_of", date=f"{started:%d/%m/%Y}"),
+            say.say("reference", id=record.record_id[:8]),
+        ]
     )
 
     def draw(canvas: Canvas, doc: Any) -> None:
@@ -421,7 +424,7 @@ def _footer(
         canvas.setFillColor(MUTED)
         canvas.drawString(MARGIN, 1.0 * cm, left)
         page = canvas.getPageNumber()
-        label = f"Page {page} sur {total}" if total else f"Page {page}"
+        label = say.say("page_of", page=page, total=total) if total else say.say("page", page=page)
         canvas.drawRightString(PAGE_SIZE[0] - MARGIN, 1.0 * cm, label)
         canvas.restoreState()
 
@@ -433,6 +436,7 @@ def _build(
     emergency_number: str,
     tz: dt.tzinfo | None,
     total: int,
+    say: words.Labels,
 ) -> tuple[bytes, int]:
     fonts = _fonts()
     styles = _styles(fonts)
@@ -444,24 +448,39 @@ def _build(
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=BOTTOM_MARGIN,
-        title="Compte rendu de téléconsultation assistée",
-        author=f"Cabine {record.cabin}" if record.cabin else "Téléconsultation assistée",
-        subject="Document remis au patient",
-        lang="fr-FR",
+        title=say.say("title"),
+        author=_author(record, say),
+        subject=say.say("subject"),
+        lang=say.pdf_lang,
     )
-    footer = _footer(record, fonts, total, tz)
-    doc.build(_story(record, styles, emergency_number, tz), onFirstPage=footer, onLaterPages=footer)
+    footer = _footer(record, fonts, total, tz, say)
+    story = _story(record, styles, emergency_number, tz, say)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue(), int(doc.page)
 
 
+def pdf_language(record: ConsultationRecord) -> str:
+    """The patient's language: the one the doctor wrote the advice in, else French."""
+    language = record.report.language if record.report is not None else ""
+    return language if language in words.LABELS else "fr"
+
+
 def patient_pdf(
-    record: ConsultationRecord, *, emergency_number: str = "15", tz: dt.tzinfo | None = None
+    record: ConsultationRecord,
+    *,
+    emergency_number: str = "15",
+    tz: dt.tzinfo | None = None,
+    language: str | None = None,
 ) -> bytes:
-    """The patient's A4 PDF. Times are shown in ``tz`` (default: the cabin's local time)."""
-    _, pages = _build(record, emergency_number, tz, 0)
-    pdf, _ = _build(record, emergency_number, tz, pages)
-    logger.info("records: patient PDF of %s built (%d pages)", record.record_id, pages)
+    """The patient's A4 PDF. Times are shown in ``tz`` (default: the cabin's local time); the
+    words are in ``language`` ("fr" or "en"; default: the language of the doctor's advice)."""
+    say = words.labels(language or pdf_language(record))
+    _, pages = _build(record, emergency_number, tz, 0, say)
+    pdf, _ = _build(record, emergency_number, tz, pages, say)
+    logger.info(
+        "records: patient PDF of %s built (%d pages, %s)", record.record_id, pages, say.language
+    )
     return pdf
 
 
-__all__ = ["PAGE_SIZE", "patient_pdf"]
+__all__ = ["PAGE_SIZE", "patient_pdf", "pdf_language"]

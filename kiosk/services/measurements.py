@@ -22,6 +22,7 @@ import numpy as np
 
 from devices.errors import DeviceError, MeasurementAborted
 from devices.readings import Progress, Reading
+from kiosk import errors
 from kiosk.services.devices import (
     SERVICE_OUT,
     CameraDevice,
@@ -33,6 +34,7 @@ from kiosk.services.devices import (
     reading_kind,
     reading_values,
 )
+from kiosk.storage.database import DATABASE_ERRORS
 from kiosk.storage.repository import ImageRow, MeasurementRow
 
 if TYPE_CHECKING:
@@ -142,6 +144,24 @@ LiveListener = Callable[[LiveUpdate], None]
 # Told ("measurement", id) when a reading is accepted or an attempt failed, ("image", id) when a
 # still is stored: the call forwards them to the doctor.
 RecordListener = Callable[[str, int], None]
+
+
+SQLITE_FULL = 13  # "database or disk is full": the disk, or the database's size limit
+
+
+def storage_error_code(exc: Exception) -> str:
+    """STORAGE_FULL when the disk is full (nothing was written), else STORAGE_FAILED."""
+    full = getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL
+    return errors.STORAGE_FULL if full or "disk is full" in str(exc) else errors.STORAGE_FAILED
+
+
+def _log_storage_error(what: str, exc: Exception) -> str:
+    code = storage_error_code(exc)
+    if code == errors.STORAGE_FULL:
+        logger.error("measure: %s not saved: the disk is full (%s); free some space", what, exc)
+    else:
+        logger.error("measure: %s not saved: the database failed (%s)", what, exc)
+    return code
 
 
 def _reading_view(row: MeasurementRow) -> ReadingView:
@@ -377,9 +397,21 @@ class MeasurementService:
             self.session.publish()
             return
         except DeviceError as exc:
-            self._failed(kind, session_id, exc)
+            try:
+                self._failed(kind, session_id, exc)
+            except DATABASE_ERRORS as db_exc:
+                self._not_saved(kind, _log_storage_error(f"the failed {kind}", db_exc))
             return
-        self._store(kind, session_id, reading)
+        try:
+            self._store(kind, session_id, reading)
+        except DATABASE_ERRORS as exc:
+            self._not_saved(kind, _log_storage_error(f"the {kind} reading", exc))
+
+    def _not_saved(self, kind: str, code: str) -> None:
+        """Nothing was stored (the transaction was rolled back): say so; a retake may work."""
+        params = {"device": KIND_DEVICE[kind]}
+        self._run = RunView(kind, "failed", "failed", error_code=code, error=params)
+        self.session.publish()
 
     def _store(self, kind: str, session_id: str, reading: Reading) -> None:
         repo = self.session.repo
@@ -529,22 +561,31 @@ class MeasurementService:
             return
         height, width = still.image.shape[:2]
         repo = self.session.repo
-        with repo.atomic():
-            image_id = repo.add_image(
-                session_id,
-                site,
-                png,
-                thumbnail,
-                width,
-                height,
-                float(still.sharpness),
-                still.device.to_dict(),
-                still.captured_at.isoformat(),
-                self.session.assistant_id,
-            )
-            repo.audit(
-                self.session.actor(), "image_stored", session_id, {"image": image_id, "site": site}
-            )
+        try:
+            with repo.atomic():  # the row, its image and its audit line: all or nothing
+                image_id = repo.add_image(
+                    session_id,
+                    site,
+                    png,
+                    thumbnail,
+                    width,
+                    height,
+                    float(still.sharpness),
+                    still.device.to_dict(),
+                    still.captured_at.isoformat(),
+                    self.session.assistant_id,
+                )
+                repo.audit(
+                    self.session.actor(),
+                    "image_stored",
+                    session_id,
+                    {"image": image_id, "site": site},
+                )
+        except DATABASE_ERRORS as exc:
+            # The preview stays open: once space is freed, the assistant captures again.
+            self._capturing = False
+            self.session.notify(_log_storage_error("the otoscope still", exc))
+            return
         self._capturing = False
         logger.info("measure: otoscope still %d stored (%dx%d)", image_id, width, height)
         self.session.publish()

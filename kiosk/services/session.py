@@ -56,6 +56,7 @@ from kiosk.storage.repository import HygieneRow, TriageRow
 
 if TYPE_CHECKING:
     from kiosk.records.outbox import OutboxView
+    from kiosk.records.printing import PrintView, ReportPrinting
     from kiosk.services.measurements import MeasurementService, MeasureView
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ class Snapshot:
     measure: MeasureView | None = None  # devices, the running measurement, what was accepted
     call: CallSnapshot | None = None  # the doctor's call: waiting room, doctor, requests, report
     outbox: OutboxView | None = None  # records waiting, sent, refused (kiosk.records.outbox)
+    printing: PrintView | None = None  # the report's printing (kiosk.records.printing)
     seq: int = 0  # increases with every snapshot
 
 
@@ -140,6 +142,7 @@ class SessionService:
         self.measurements: MeasurementService | None = None  # attached by the core
         self.call_view: Callable[[str | None], CallSnapshot] | None = None  # the call service's
         self.outbox_view: Callable[[], OutboxView] | None = None  # the records outbox's
+        self.printing: ReportPrinting | None = None  # attached by the core
         self.last: Snapshot = Snapshot()
 
     # -- life cycle --------------------------------------------------------------------------
@@ -206,6 +209,7 @@ class SessionService:
             ),
             call=self.call_view(self._session_id) if self.call_view is not None else None,
             outbox=self.outbox_view() if self.outbox_view is not None else None,
+            printing=self.printing.view(self._session_id) if self.printing is not None else None,
             seq=self._seq,
         )
 

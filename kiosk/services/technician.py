@@ -28,7 +28,7 @@ from kiosk.services.support import write_support_bundle
 from kiosk.storage import Repository
 
 if TYPE_CHECKING:
-    from kiosk.records.outbox import OutboxView
+    from kiosk.records.outbox import Outbox, OutboxView
 
 logger = logging.getLogger(__name__)
 
@@ -369,6 +369,15 @@ class TechnicianService:
             self.repo.add_device_event(name, kind, None, detail)
         if self._technician is not None:
             self.publish()
+
+    # -- records ---------------------------------------------------------------------------
+    def retry_record(self, outbox: Outbox, record_id: str) -> bool:
+        """The technician's "Retry" on a record: back in the queue now, in their name."""
+        if self._technician is None:
+            logger.info("technician: a record retry refused: nobody signed in")
+            return False
+        self.touch()
+        return outbox.retry(record_id, self._actor()) is not None
 
 
 def record_outcome(repo: Repository, outcome: CheckOutcome, actor: str) -> None:

@@ -177,7 +177,12 @@ class Repository:
         except BaseException:
             conn.rollback()
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")  # a full disk can refuse the commit itself
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
 
     # -- audit log ---------------------------------------------------------------------------
     def audit(

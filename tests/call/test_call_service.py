@@ -73,18 +73,6 @@ class Cabin:
         return snap
 
 
-@pytest_asyncio.fixture
-async def portal(tmp_path: Path) -> AsyncIterator[tuple[str, tuple[str, str, str, str]]]:
-    config = Config(data_dir=tmp_path / "portal", portal=PortalConfig(port=0))
-    config.data_dir.mkdir(parents=True)
-    store = PortalStore(config.portal_database_path, SystemClock())
-    accounts = ensure_demo_accounts(store)
-    handle = await start_portal(config, store=store)
-    yield handle.url, accounts
-    await handle.close()
-    store.close()
-
-
 def cabin_config(tmp_path: Path, url: str, cabin: str, secret: str) -> Config:
     return Config(
         data_dir=tmp_path / "kiosk",

@@ -9,13 +9,14 @@ middle of the upload. Whatever happens, the record ends sent exactly once, or vi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
 import stat
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,6 @@ from kiosk.records import delivery
 from kiosk.records.delivery import IDENTIFIER_SYSTEM
 from kiosk.records.outbox import Outbox
 from kiosk.records.record import record_id_for
-from kiosk.services.auth import hash_pin
 from kiosk.storage import Repository, open_database
 from kiosk.storage.repository import OutboxRow
 from tests.unit.test_record import (
@@ -121,14 +121,9 @@ class FhirServer:
         return web.Response(status=201, headers={"Location": f"Bundle/{len(self.stored)}"})
 
 
-@pytest_asyncio.fixture(autouse=True)
-async def builder_threads() -> AsyncIterator[None]:
-    yield
-    await asyncio.get_running_loop().shutdown_default_executor()  # the Bundle and PDF builds
-
-
-@pytest_asyncio.fixture
-async def server() -> AsyncIterator[FhirServer]:
+@contextlib.asynccontextmanager
+async def serve_fhir() -> AsyncIterator[FhirServer]:
+    """A FhirServer listening on 127.0.0.1 (a free port) for as long as the block runs."""
     fhir = FhirServer()
     app = web.Application()
     app.router.add_post("/fhir/Bundle", fhir.handle)
@@ -137,20 +132,22 @@ async def server() -> AsyncIterator[FhirServer]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     fhir.url = f"http://127.0.0.1:{runner.addresses[0][1]}/fhir"
-    yield fhir
-    await runner.cleanup()
+    try:
+        yield fhir
+    finally:
+        await runner.cleanup()
 
 
-@pytest.fixture(scope="module")
-def pin_hash() -> str:
-    return hash_pin(PIN)
+@pytest_asyncio.fixture(autouse=True)
+async def builder_threads() -> AsyncIterator[None]:
+    yield
+    await asyncio.get_running_loop().shutdown_default_executor()  # the Bundle and PDF builds
 
 
-@pytest.fixture
-def kit(tmp_path: Path, pin_hash: str) -> Iterator[Kit]:
-    made, opened = make_kit(tmp_path, pin_hash, FakeClock())
-    yield made
-    opened.close()
+@pytest_asyncio.fixture
+async def server() -> AsyncIterator[FhirServer]:
+    async with serve_fhir() as fhir:
+        yield fhir
 
 
 @pytest.fixture

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kiosk.config import CallConfig, Config, DevicesConfig, SessionConfig, UiConfig
+from kiosk.config import (
+    CallConfig,
+    Config,
+    DevicesConfig,
+    RecordsConfig,
+    SessionConfig,
+    UiConfig,
+)
 from ui.app import KioskApp
 
 
@@ -33,6 +40,7 @@ def make_kiosk(qapp: QApplication, tmp_path: Path) -> Iterator[MakeKiosk]:
         language: str = "fr",
         devices: DevicesConfig | None = None,
         microphone: str = "",
+        records: RecordsConfig | None = None,
     ) -> KioskApp:
         # No device is installed unless a test asks for (simulated) ones.
         none = DevicesConfig(bp="", thermometer="", oximeter="", otoscope="", room_camera="")
@@ -42,6 +50,7 @@ def make_kiosk(qapp: QApplication, tmp_path: Path) -> Iterator[MakeKiosk]:
             ui=UiConfig(language=language),
             devices=devices or none,
             call=CallConfig(microphone=microphone),
+            records=records or RecordsConfig(),
         )
         kiosk = KioskApp(config, qapp)
         kiosk.window.show()

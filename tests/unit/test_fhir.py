@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +15,6 @@ from fhir.resources.R4B.bundle import Bundle
 
 from kiosk.records.fhir import NIR_SYSTEM, bundle_json
 from kiosk.records.record import ConsultationRecord, assemble_record
-from kiosk.services.auth import hash_pin
 from tests.unit.test_record import (
     CABIN,
     CONCLUSION,
@@ -29,25 +26,12 @@ from tests.unit.test_record import (
     Kit,
     abandoned_session,
     completed_session,
-    make_kit,
     referred_session,
 )
 
 PDF = b"%PDF-1.4 a stand-in for the patient's PDF\n%%EOF\n"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
-
-
-@pytest.fixture(scope="module")
-def pin_hash() -> str:
-    return hash_pin(PIN)
-
-
-@pytest.fixture
-def kit(tmp_path: Path, pin_hash: str) -> Iterator[Kit]:
-    made, opened = make_kit(tmp_path, pin_hash)
-    yield made
-    opened.close()
 
 
 def export(record: ConsultationRecord) -> tuple[str, Bundle, dict[str, Any]]:

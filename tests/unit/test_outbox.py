@@ -13,7 +13,7 @@ import json
 import sqlite3
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,6 @@ from kiosk.records.record import (
     ConsultationRecord,
     record_id_for,
 )
-from kiosk.services.auth import hash_pin
 from kiosk.services.support import write_support_bundle
 from kiosk.storage import Repository
 from kiosk.storage.repository import OutboxRow
@@ -45,7 +44,6 @@ from tests.unit.test_record import (
     FORM,
     NIR,
     NO_FLAGS,
-    PIN,
     Kit,
     abandoned_session,
     completed_session,
@@ -55,18 +53,6 @@ from tests.unit.test_record import (
 
 DAY = 86400.0
 PATIENT_STRINGS = (FAMILY_NAME, FAMILY_NAME.upper(), FORM["given_names"], NIR, "1950-03-12")
-
-
-@pytest.fixture(scope="module")
-def pin_hash() -> str:
-    return hash_pin(PIN)
-
-
-@pytest.fixture
-def kit(tmp_path: Path, pin_hash: str) -> Iterator[Kit]:
-    made, opened = make_kit(tmp_path, pin_hash, FakeClock())
-    yield made
-    opened.close()
 
 
 def config_for(tmp_path: Path, endpoint: str = "", **records: Any) -> Config:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from kiosk.records.pdf import patient_pdf
 from kiosk.records.record import ConsultationRecord, Report, assemble_record
-from kiosk.services.auth import hash_pin
 from tests.unit.test_record import (
     ADVICE,
     CABIN,
@@ -20,28 +16,14 @@ from tests.unit.test_record import (
     DOCTOR,
     FORM,
     NIR,
-    PIN,
     PRESCRIPTION,
     Kit,
     abandoned_session,
     completed_session,
-    make_kit,
     referred_session,
 )
 
 A4_POINTS = (595.28, 841.89)
-
-
-@pytest.fixture(scope="module")
-def pin_hash() -> str:
-    return hash_pin(PIN)
-
-
-@pytest.fixture
-def kit(tmp_path: Path, pin_hash: str) -> Iterator[Kit]:
-    made, opened = make_kit(tmp_path, pin_hash)
-    yield made
-    opened.close()
 
 
 def read(pdf: bytes) -> tuple[PdfReader, str]:
@@ -119,3 +101,30 @@ def test_names_beyond_latin_1(kit: Kit) -> None:
     _, text = read(patient_pdf(record))
     assert "Łucja Σοφία ĐẶNG" in text
     assert "Cabine" not in text  # no cabin name configured: none invented
+
+
+def test_advice_written_in_english_gives_an_english_pdf(kit: Kit) -> None:
+    record = assemble_record(kit.repo, completed_session(kit), CABIN)
+    assert record.report is not None
+    english = ConsultationRecord(
+        **{**record.__dict__, "report": Report(**{**record.report.__dict__, "language": "en"})}
+    )
+    reader, text = read(patient_pdf(english, tz=dt.UTC))
+    assert "Assisted teleconsultation report" in text and f"Cabin {CABIN}" in text
+    assert "2 March 2026" in text
+    assert "Odile Marie QUENNEVILLE, born 12/03/1950" in text
+    assert "Your measurements" in text and "The doctor's report" in text
+    assert "Blood pressure" in text and "38.4" in text and "taken by mouth" in text
+    assert "very high blood pressure" in text and "movement during the measurement" in text
+    assert "See your usual doctor." in text
+    assert f"Page 1 of {len(reader.pages)}" in text
+    # The doctor's own words stay as written; no French label is left.
+    assert CONCLUSION in text
+    for french in ("Vos mesures", "Compte rendu", "Page 1 sur", "Tension artérielle", "38,4"):
+        assert french not in text
+    assert reader.metadata is not None and reader.metadata.title == (
+        "Assisted teleconsultation report"
+    )
+    # French stays the default, and an explicit language wins.
+    _, french_text = read(patient_pdf(english, language="fr"))
+    assert "Vos mesures" in french_text

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +38,6 @@ from kiosk.records.record import (
     record_id_for,
     session_summaries,
 )
-from kiosk.services.auth import hash_pin
 from kiosk.services.measurements import encode_still
 from kiosk.services.session import SessionService
 from kiosk.storage import OpenedDatabase, Repository, open_database
@@ -249,11 +247,6 @@ class Kit:
         self.tick()
 
 
-@pytest.fixture(scope="session")
-def pin_hash() -> str:
-    return hash_pin(PIN)  # scrypt is slow on purpose: once per run
-
-
 def make_kit(
     path: Path, pin_hash: str, clock: FakeClock | None = None
 ) -> tuple[Kit, OpenedDatabase]:
@@ -263,13 +256,6 @@ def make_kit(
     assistant_id = repo.add_assistant("Alice Durand", pin_hash)
     service = SessionService(repo, Config(data_dir=path), clock)
     return Kit(repo, service, clock, assistant_id), opened
-
-
-@pytest.fixture
-def kit(tmp_path: Path, pin_hash: str) -> Iterator[Kit]:
-    made, opened = make_kit(tmp_path, pin_hash)
-    yield made
-    opened.close()
 
 
 def completed_session(kit: Kit) -> str:

@@ -290,6 +290,22 @@
         <source>Resume: {who} (step: {step})</source>
         <translation>Reprendre : {who} (étape : {step})</translation>
     </message>
+    <message>
+        <source>{n} consultation record(s) refused by the recipient: call the technician.</source>
+        <translation>{n} dossier(s) de consultation refusé(s) par le destinataire : appelez le technicien.</translation>
+    </message>
+    <message>
+        <source>{n} consultation record(s) waiting to be sent: no destination is configured. Tell the technician.</source>
+        <translation>{n} dossier(s) de consultation en attente d'envoi : aucune destination n'est configurée. Prévenez le technicien.</translation>
+    </message>
+    <message>
+        <source>{n} consultation record(s) waiting to be sent: the kiosk keeps trying.</source>
+        <translation>{n} dossier(s) de consultation en attente d'envoi : la cabine réessaie d'elle-même.</translation>
+    </message>
+    <message>
+        <source>Every consultation record has been sent.</source>
+        <translation>Tous les dossiers de consultation ont été envoyés.</translation>
+    </message>
 </context>
 <context>
     <name>HygieneScreen</name>
@@ -317,6 +333,26 @@
         <location filename="../screens/hygiene.py" line="76"/>
         <source>touch once cleaned</source>
         <translation>touchez une fois nettoyé</translation>
+    </message>
+    <message>
+        <source>Consultation record: sent.</source>
+        <translation>Dossier de consultation : envoyé.</translation>
+    </message>
+    <message>
+        <source>Consultation record: refused by the recipient. Call the technician.</source>
+        <translation>Dossier de consultation : refusé par le destinataire. Appelez le technicien.</translation>
+    </message>
+    <message>
+        <source>Consultation record: being sent...</source>
+        <translation>Dossier de consultation : envoi en cours...</translation>
+    </message>
+    <message>
+        <source>Consultation record: waiting to be sent, no destination is configured. Tell the technician.</source>
+        <translation>Dossier de consultation : en attente d'envoi, aucune destination n'est configurée. Prévenez le technicien.</translation>
+    </message>
+    <message>
+        <source>Consultation record: queued; it will be sent automatically.</source>
+        <translation>Dossier de consultation : en file d'attente ; il sera envoyé automatiquement.</translation>
     </message>
 </context>
 <context>
@@ -654,6 +690,11 @@
         <location filename="../messages.py" line="81"/>
         <source>The picture could not be saved. Please capture it again; if it happens again, call your technician.</source>
         <translation>L&apos;image n&apos;a pas pu être enregistrée. Reprenez la photo ; si cela recommence, appelez votre technicien.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="86"/>
+        <source>The cabin&apos;s memory is full: this was not saved. What was saved before is kept. Call your technician to free some space, then try again.</source>
+        <translation>La mémoire de la cabine est pleine : ceci n&apos;a pas été enregistré. Ce qui a été enregistré avant est conservé. Appelez votre technicien pour libérer de la place, puis réessayez.</translation>
     </message>
     <message>
         <location filename="../messages.py" line="86"/>
@@ -1028,6 +1069,16 @@
         <translation>{device} : l&apos;appareil est occupé. Attendez quelques secondes, puis réessayez.</translation>
     </message>
     <message>
+        <location filename="../messages.py" line="298"/>
+        <source>{device}: the cabin&apos;s memory is full, so this measurement was not saved. What was saved before is kept. Call your technician to free some space, then measure again.</source>
+        <translation>{device} : la mémoire de la cabine est pleine, cette mesure n&apos;a donc pas été enregistrée. Ce qui a été enregistré avant est conservé. Appelez votre technicien pour libérer de la place, puis refaites la mesure.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="303"/>
+        <source>{device}: this measurement could not be saved. Please measure again; if it happens again, call your technician.</source>
+        <translation>{device} : cette mesure n&apos;a pas pu être enregistrée. Refaites la mesure ; si cela recommence, appelez votre technicien.</translation>
+    </message>
+    <message>
         <location filename="../messages.py" line="299"/>
         <source>{device}: the cuff is not empty yet. Wait for it to deflate completely, then try again.</source>
         <translation>{device} : le brassard n&apos;est pas encore vide. Attendez qu&apos;il soit complètement dégonflé, puis réessayez.</translation>
@@ -1365,6 +1416,26 @@
         <source>English</source>
         <translation>anglais</translation>
     </message>
+    <message>
+        <location filename="../messages.py"/>
+        <source>No printer is installed: show the report on the screen.</source>
+        <translation>Aucune imprimante n&apos;est installée : montrez le compte-rendu à l&apos;écran.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py"/>
+        <source>The printer did not take the report. Check that it is on and has paper, then try again, or show the report on the screen.</source>
+        <translation>L&apos;imprimante n&apos;a pas pris le compte-rendu. Vérifiez qu&apos;elle est allumée et qu&apos;elle a du papier, puis réessayez, ou montrez le compte-rendu à l&apos;écran.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py"/>
+        <source>The printer did not answer. Try again, or show the report on the screen.</source>
+        <translation>L&apos;imprimante ne répond pas. Réessayez, ou montrez le compte-rendu à l&apos;écran.</translation>
+    </message>
+    <message>
+        <location filename="../messages.py"/>
+        <source>The report could not be prepared for printing. Try again; if it happens again, call your technician.</source>
+        <translation>Le compte-rendu n&apos;a pas pu être préparé pour l&apos;impression. Réessayez ; si cela recommence, appelez votre technicien.</translation>
+    </message>
 </context>
 <context>
     <name>PinSignIn</name>
@@ -1377,6 +1448,80 @@
         <location filename="../widgets/pin_sign_in.py" line="123"/>
         <source>First touch your name.</source>
         <translation>Touchez d&apos;abord votre nom.</translation>
+    </message>
+</context>
+<context>
+    <name>RecordRow</name>
+    <message>
+        <source>waiting to be sent</source>
+        <translation>en attente d'envoi</translation>
+    </message>
+    <message>
+        <source>being sent</source>
+        <translation>envoi en cours</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>envoyé</translation>
+    </message>
+    <message>
+        <source>refused by the recipient</source>
+        <translation>refusé par le destinataire</translation>
+    </message>
+    <message>
+        <source>consultation of {date}</source>
+        <translation>consultation du {date}</translation>
+    </message>
+    <message>
+        <source>sent on {date}</source>
+        <translation>envoyé le {date}</translation>
+    </message>
+    <message>
+        <source>Attempts: {n}</source>
+        <translation>Tentatives : {n}</translation>
+    </message>
+    <message>
+        <source>next attempt: {time}</source>
+        <translation>prochain essai : {time}</translation>
+    </message>
+    <message>
+        <source>patient data erased after delivery</source>
+        <translation>données du patient effacées après l'envoi</translation>
+    </message>
+    <message>
+        <source>no destination configured (records.endpoint)</source>
+        <translation>aucune destination configurée (records.endpoint)</translation>
+    </message>
+    <message>
+        <source>Last error: {error}</source>
+        <translation>Dernière erreur : {error}</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Réessayer</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsSection</name>
+    <message>
+        <source>Consultation records</source>
+        <translation>Dossiers de consultation</translation>
+    </message>
+    <message>
+        <source>No consultation record yet.</source>
+        <translation>Aucun dossier de consultation pour l'instant.</translation>
+    </message>
+    <message>
+        <source>Waiting: {pending}  ·  Being sent: {sending}  ·  Sent: {sent}  ·  Refused: {failed}</source>
+        <translation>En attente : {pending}  ·  En cours d'envoi : {sending}  ·  Envoyés : {sent}  ·  Refusés : {failed}</translation>
+    </message>
+    <message>
+        <source>Destination: {destination}</source>
+        <translation>Destination : {destination}</translation>
+    </message>
+    <message>
+        <source>No destination configured: records wait here (records.endpoint).</source>
+        <translation>Aucune destination configurée : les dossiers attendent ici (records.endpoint).</translation>
     </message>
 </context>
 <context>
@@ -1453,6 +1598,51 @@
         <location filename="../screens/call.py" line="706"/>
         <source>Handed to the patient</source>
         <translation>Remis au patient</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>Show on the screen</source>
+        <translation>Montrer à l&apos;écran</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>The report, as it would be printed</source>
+        <translation>Le compte-rendu, tel qu&apos;il serait imprimé</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>Print</source>
+        <translation>Imprimer</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>Printing... The report is on its way to the printer.</source>
+        <translation>Impression en cours… Le compte-rendu part vers l&apos;imprimante.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>Printing...</source>
+        <translation>Impression…</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>Printed on {printer}.</source>
+        <translation>Imprimé sur {printer}.</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>Print again</source>
+        <translation>Imprimer à nouveau</translation>
+    </message>
+    <message>
+        <location filename="../screens/call.py"/>
+        <source>Try again</source>
+        <translation>Réessayer</translation>
     </message>
 </context>
 <context>
@@ -1534,6 +1724,10 @@
         <location filename="../screens/technician.py" line="352"/>
         <source>No cleaning recorded yet.</source>
         <translation>Aucun nettoyage enregistré pour l&apos;instant.</translation>
+    </message>
+    <message>
+        <source>{n} record(s) not sent for more than {days} days: their data cannot be erased. Check the destination (kiosk outbox).</source>
+        <translation>{n} dossier(s) non envoyé(s) depuis plus de {days} jours : leurs données ne peuvent pas être effacées. Vérifiez la destination (kiosk outbox).</translation>
     </message>
 </context>
 <context>

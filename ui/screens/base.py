@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 from kiosk.services.session import Snapshot
 from ui.bridge import Bridge
+
+
+def blank_texts(widget: QWidget) -> None:
+    """Empty every label, field and text box inside ``widget`` (a screen then sets its fixed
+    texts again with ``retranslate``)."""
+    for text in widget.findChildren(QLabel):
+        text.clear()
+    for edit in widget.findChildren(QLineEdit):
+        edit.clear()
+    for box in widget.findChildren(QTextEdit):
+        box.clear()
+    for plain in widget.findChildren(QPlainTextEdit):
+        plain.clear()
 
 
 class Screen(QWidget):
@@ -33,6 +46,16 @@ class Screen(QWidget):
 
     def retranslate(self) -> None:
         """Set every text; called at start and on each language change."""
+
+    def forget(self) -> None:
+        """The patient has left (the session ended, was parked, or the assistant signed out):
+        clear every field, text and picture that showed them. A screen kept hidden in the stack
+        still holds its texts, and those must not outlive the patient.
+
+        Screens showing patient data extend this; the snapshot goes in every case, so that a
+        language change does not render the old one again.
+        """
+        self.snap = None
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -28,13 +28,15 @@ from PySide6.QtWidgets import (
 from kiosk.call.service import ACTION_KIND
 from kiosk.call.state import CallPhase, CallSnapshot, DoctorRequest, ReportView
 from kiosk.flow import CallCancelled, ReportDelivered, State
+from kiosk.records.printing import FAILED, PRINTED, PRINTING, PrintView
 from kiosk.services.devices import DeviceStatus
 from kiosk.services.measurements import KIND_DEVICE, MeasureView
 from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
-from ui.screens.base import Screen
+from ui.screens.base import Screen, blank_texts
 from ui.screens.measure import MeasureScreen, local_time, repolish
+from ui.widgets.pdf_view import PdfViewer
 from ui.widgets.preview import PreviewView
 from ui.widgets.touch import big_button, label
 
@@ -224,6 +226,11 @@ class WaitingScreen(Screen):
     def enter(self, snap: Snapshot) -> None:
         self.confirm.reset()
         self.self_view.clear()  # never the previous patient's picture
+
+    def forget(self) -> None:
+        super().forget()
+        self.confirm.reset()
+        self.self_view.clear()
 
     def render(self, snap: Snapshot) -> None:
         self.notice_box.show_notice(snap)
@@ -431,6 +438,17 @@ class CallScreen(Screen):
         for view in (self.stage.doctor, self.stage.self_view, self.doctor_small):
             view.clear()
 
+    def forget(self) -> None:
+        super().forget()
+        self._measures_open = False
+        self.confirm.reset()
+        for view in (self.stage.doctor, self.stage.self_view, self.doctor_small):
+            view.clear()
+        self.measure.forget()
+        self._render_requests((), MeasureView())
+        for text in (self.doctor_name, self.banner, self.requests_waiting):
+            text.setText("")
+
     # -- rendering ---------------------------------------------------------------------------
     @property
     def measuring(self) -> bool:
@@ -627,8 +645,24 @@ class ReportScreen(Screen):
         self.delivered.clicked.connect(
             lambda: self.bridge.command(lambda s: s.apply(ReportDelivered(), State.REPORT))
         )
+        # Printing: the report on paper, or on the screen when there is no printer. It never
+        # holds up "Handed to the patient".
+        self.print_button = big_button(name="report_print")
+        self.print_button.clicked.connect(self._print)
+        self.print_status = label(kind="subtitle")
+        self.print_status.setObjectName("report_print_status")
+        self.print_status.hide()
+        self.show_pdf = big_button(name="report_show_pdf")
+        self.show_pdf.setFixedWidth(380)
+        self.show_pdf.clicked.connect(self._show_pdf)
+        self.show_pdf.hide()
+        self.viewer = PdfViewer(self)
+        self.viewer.close_button.clicked.connect(self._close_pdf)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.print_status, 1)
+        status_row.addWidget(self.show_pdf)
         row = QHBoxLayout()
-        row.addStretch(1)
+        row.addWidget(self.print_button, 1)
         row.addWidget(self.delivered, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 10, 40, 20)
@@ -639,6 +673,7 @@ class ReportScreen(Screen):
         layout.addWidget(self.emergency)
         layout.addWidget(self.missing, 1)  # one or the other takes the room
         layout.addWidget(self.body_scroll, 1)
+        layout.addLayout(status_row)
         layout.addLayout(row)
         self.retranslate()
 
@@ -647,6 +682,10 @@ class ReportScreen(Screen):
         self.conclusion_title.setText(self.tr("Conclusion"))
         self.prescription_title.setText(self.tr("Prescription"))
         self.observations_title.setText(self.tr("The doctor's observations"))
+        self.show_pdf.setText(self.tr("Show on the screen"))
+        self.viewer.title.setText(self.tr("The report, as it would be printed"))
+        self.viewer.close_button.setText(self.tr("Close"))
+        self.print_button.setText(self.tr("Print"))
 
     def enter(self, snap: Snapshot) -> None:
         self.body_scroll.verticalScrollBar().setValue(0)
@@ -656,8 +695,53 @@ class ReportScreen(Screen):
         report = snap.call.report if snap.call is not None else None
         if report is None:
             self._render_missing()
-            return
-        self._render_report(report, snap.emergency_number)
+        else:
+            self._render_report(report, snap.emergency_number)
+        self._render_printing(snap.printing, report is not None)
+
+    def _render_printing(self, view: PrintView | None, has_report: bool) -> None:
+        # Without a report there is nothing of the doctor's to print.
+        self.print_button.setVisible(has_report)
+        if not has_report:
+            view = None
+        status = view.status if view is not None else None
+        self.print_button.setEnabled(status != PRINTING)
+        text = ""
+        if view is not None and status == PRINTING:
+            text = self.tr("Printing... The report is on its way to the printer.")
+            self.print_button.setText(self.tr("Printing..."))
+        elif view is not None and status == PRINTED:
+            text = self.tr("Printed on {printer}.").replace("{printer}", view.printer)
+            self.print_button.setText(self.tr("Print again"))
+        elif view is not None and status == FAILED:
+            text = messages.print_error(view.error or "PRINT_FAILED")
+            retry = view.error not in messages.NO_PRINTER_ERRORS
+            self.print_button.setText(self.tr("Try again") if retry else self.tr("Print"))
+        else:
+            self.print_button.setText(self.tr("Print"))
+        self.print_status.setText(text)
+        self.print_status.setVisible(bool(text))
+        repolish(self.print_status, "alert", "true" if status == FAILED else "false")
+        self.show_pdf.setVisible(status == FAILED)
+        pdf = view.pdf if view is not None else None
+        if pdf is None:
+            self.viewer.clear()
+        elif not self.viewer.show_pdf(pdf):
+            self._close_pdf()
+
+    def _print(self) -> None:
+        self.bridge.command(lambda s: s.printing.print_report() if s.printing else None)
+
+    def _show_pdf(self) -> None:
+        self.bridge.command(lambda s: s.printing.show_pdf() if s.printing else None)
+
+    def _close_pdf(self) -> None:
+        self.viewer.clear()
+        self.bridge.command(lambda s: s.printing.close_pdf() if s.printing else None)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.viewer.follow_parent()
 
     def _render_missing(self) -> None:
         self.byline.setText("")
@@ -704,6 +788,13 @@ class ReportScreen(Screen):
         )
         self.observations.setText(report.observations or "-")
         self.delivered.setText(self.tr("Handed to the patient"))
+
+    def forget(self) -> None:
+        super().forget()
+        self.viewer.clear()  # the report's PDF goes too
+        # Every text of the report goes (whatever the report showed), then the fixed ones return.
+        blank_texts(self)
+        self.retranslate()
 
 
 def _heading() -> QLabel:

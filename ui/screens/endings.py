@@ -62,6 +62,10 @@ class ReferredScreen(Screen):
         ]
         self.why.setText("\n".join(lines) if flags else "")
 
+    def forget(self) -> None:
+        super().forget()
+        self.why.setText("")
+
 
 class AbandonedScreen(Screen):
     def __init__(self, bridge: Bridge) -> None:
@@ -97,3 +101,7 @@ class AbandonedScreen(Screen):
             )
         else:
             self.body.setText(self.tr("The session has ended. The patient may leave the cabin."))
+
+    def forget(self) -> None:
+        super().forget()
+        self.body.setText("")

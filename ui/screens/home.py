@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QPushButton, QVBoxLayout
 
 from kiosk.flow import State
@@ -10,6 +12,12 @@ from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
 from ui.widgets.touch import big_button, button_row, label
+
+if TYPE_CHECKING:
+    from kiosk.records.outbox import OutboxView
+
+RECORDS_CALM = "font-size: 22px; color: #33415c;"
+RECORDS_ALERT = "font-size: 24px; font-weight: 600; color: #b00020;"
 
 
 class HomeScreen(Screen):
@@ -32,6 +40,10 @@ class HomeScreen(Screen):
         self._shown: tuple[tuple[str, str, str], ...] = ()
         self.notice = label(kind="notice")
         self.notice.hide()
+        # One calm line about the consultation records (no patient in it).
+        self.records = label()
+        self.records.setObjectName("records_state")
+        self.records.hide()
         self.sign_out = big_button(name="sign_out")
         self.sign_out.clicked.connect(lambda: self.bridge.command(lambda s: s.sign_out()))
         bottom = button_row(None, self.sign_out)
@@ -45,6 +57,7 @@ class HomeScreen(Screen):
         layout.addWidget(self.resume_title)
         layout.addLayout(self.resume_box)
         layout.addStretch(1)
+        layout.addWidget(self.records)
         layout.addWidget(self.notice)
         layout.addLayout(bottom)
         self.retranslate()
@@ -93,6 +106,55 @@ class HomeScreen(Screen):
         text = messages.notice(snap.notice.code, snap.notice.params) if snap.notice else ""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+        self._render_records(snap.outbox)
+
+    def _render_records(self, outbox: OutboxView | None) -> None:
+        text = ""
+        alert = False
+        if outbox is not None:
+            waiting = outbox.pending + outbox.sending
+            parts = []
+            if outbox.failed:
+                alert = True
+                parts.append(
+                    self.tr(
+                        "{n} consultation record(s) refused by the recipient: call the technician."
+                    ).replace("{n}", str(outbox.failed))
+                )
+            if waiting and not outbox.destination:
+                parts.append(
+                    self.tr(
+                        "{n} consultation record(s) waiting to be sent: no destination is "
+                        "configured. Tell the technician."
+                    ).replace("{n}", str(waiting))
+                )
+            elif waiting:
+                parts.append(
+                    self.tr(
+                        "{n} consultation record(s) waiting to be sent: the kiosk keeps trying."
+                    ).replace("{n}", str(waiting))
+                )
+            if not parts and outbox.sent:
+                parts.append(self.tr("Every consultation record has been sent."))
+            text = " ".join(parts)
+        self.records.setText(text)
+        self.records.setVisible(bool(text))
+        # Refused records need someone: in red; otherwise a calm grey line.
+        style = RECORDS_ALERT if alert else RECORDS_CALM
+        if self.records.styleSheet() != style:
+            self.records.setStyleSheet(style)
+
+    def forget(self) -> None:
+        super().forget()
+        # The interrupted sessions' names are shown again only to a signed-in assistant.
+        self._shown = ()
+        for button in self.resume_buttons:
+            button.setParent(None)
+            button.deleteLater()
+        self.resume_buttons = []
+        self.resume_title.hide()
+        self.notice.setText("")
+        self.title.setText("")
 
     def _finish_cleaning(self) -> None:
         due = self.snap.cleaning_due if self.snap else None

@@ -17,6 +17,8 @@ from ui.screens.measure import local_time, repolish
 from ui.widgets.touch import big_button, button_row, label
 
 _COLUMNS = 2
+RECORD_CALM = "font-size: 22px; color: #33415c;"
+RECORD_ALERT = "font-size: 24px; font-weight: 600; color: #b00020;"
 
 
 class HygieneScreen(Screen):
@@ -38,6 +40,10 @@ class HygieneScreen(Screen):
             )
             grid.addWidget(button, index // _COLUMNS, index % _COLUMNS)
             self.items[item] = button
+        # Where this session's consultation record is (queued, sent, refused): no patient in it.
+        self.record = label()
+        self.record.setObjectName("record_state")
+        self.record.hide()
         self.notice = label(kind="notice")
         self.notice.hide()
         self.finish = big_button(role="primary", name="hygiene_finish")
@@ -49,6 +55,7 @@ class HygieneScreen(Screen):
         layout.addWidget(self.explain)
         layout.addLayout(grid)
         layout.addStretch(1)
+        layout.addWidget(self.record)
         layout.addWidget(self.notice)
         layout.addLayout(button_row(None, self.finish, wide=2))
         self.retranslate()
@@ -80,3 +87,36 @@ class HygieneScreen(Screen):
         text = messages.notice(snap.notice.code, snap.notice.params) if snap.notice else ""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+        self._render_record(snap)
+
+    def _render_record(self, snap: Snapshot) -> None:
+        session_id = snap.session.id if snap.session else None
+        items = snap.outbox.items if snap.outbox is not None else ()
+        item = next((i for i in items if i.session_id == session_id), None)
+        text = ""
+        style = RECORD_CALM
+        if item is None:
+            text = ""  # not queued yet: it is, within a moment of reaching this screen
+        elif item.state == "sent":
+            text = self.tr("Consultation record: sent.")
+        elif item.state == "failed":
+            text = self.tr("Consultation record: refused by the recipient. Call the technician.")
+            style = RECORD_ALERT
+        elif item.state == "sending":
+            text = self.tr("Consultation record: being sent...")
+        elif snap.outbox is not None and not snap.outbox.destination:
+            text = self.tr(
+                "Consultation record: waiting to be sent, no destination is configured. "
+                "Tell the technician."
+            )
+        else:
+            text = self.tr("Consultation record: queued; it will be sent automatically.")
+        self.record.setText(text)
+        self.record.setVisible(bool(text))
+        if self.record.styleSheet() != style:
+            self.record.setStyleSheet(style)
+
+    def forget(self) -> None:
+        super().forget()
+        self.record.setText("")
+        self.record.hide()

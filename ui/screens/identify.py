@@ -75,6 +75,14 @@ class IdentifyScreen(Screen):
             self.fields["birth_date"].set_value(identity.birth_date.strftime("%d/%m/%Y"))
         self.sex.set_value(str(values.get("sex") or ""))
 
+    def forget(self) -> None:
+        super().forget()
+        for field in self.fields.values():
+            field.set_value("")
+            field.set_error(None)
+        self.sex.clear()
+        self.sex_error.show_error(None)
+
     def render(self, snap: Snapshot) -> None:
         errors = {e.field: messages.field_error(e.code, e.params) for e in snap.field_errors}
         for name, field in self.fields.items():

@@ -388,6 +388,31 @@ class MeasureScreen(Screen):
         self._cards_shown = None  # rebuilt in the new language
         self._menu_stills_shown = None
 
+    def forget(self) -> None:
+        super().forget()
+        self._run = None
+        self.summary.setText("")
+        self.readings.setText("")
+        for kind, tile in self.tiles.items():
+            tile.show_lines(messages.measurement_name(kind), "", "", [], "")
+        self._render_menu_stills(())
+        self._render_cards(())
+        self._pixmaps = {}
+        for text in (
+            self.result_value,
+            self.result_details,
+            self.result_time,
+            self.result_alerts,
+            self.result_flags,
+            self.error,
+            self.instruction,
+            self.notice,
+        ):
+            text.setText("")
+        self.notice_box.hide()
+        self._reset_live()
+        self.pages.setCurrentIndex(0)
+
     # -- commands ----------------------------------------------------------------------------
     def _start(self, kind: str) -> None:
         self.bridge.measure(lambda m: m.start(kind))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.records.outbox import OutboxItem, OutboxView
 from kiosk.services.panel import ALL_DEVICES, DevicePanel
 from kiosk.services.session import Snapshot
 from kiosk.services.technician import TechnicianSnapshot
@@ -27,6 +28,14 @@ from ui.bridge import Bridge
 from ui.screens.base import Screen
 from ui.widgets.pin_sign_in import PinSignIn
 from ui.widgets.touch import ChoiceGroup, big_button, button_row, label
+
+# The coloured edge of a record's row: its state at a glance.
+RECORD_COLOURS = {
+    "pending": "#c77700",
+    "sending": "#0b3d91",
+    "sent": "#1b7a3a",
+    "failed": "#b00020",
+}
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -236,12 +245,144 @@ class DeviceCard(QFrame):
         self.calibration.setText(text)
 
 
+class RecordRow(QFrame):
+    """One consultation record of the outbox: what it is, where it stands, and "Retry" when the
+    recipient refused it. No patient data: the record's short id and times only."""
+
+    def __init__(self, item: OutboxItem, bridge: Bridge) -> None:
+        super().__init__()
+        self.item = item
+        self.setObjectName(f"record_{item.record_id}")
+        self.text = label()
+        self.text.setObjectName(f"record_text_{item.record_id}")
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry = big_button(role="primary", name=f"retry_record_{item.record_id}")
+        self.retry.setMinimumWidth(220)
+        record_id = item.record_id
+        self.retry.clicked.connect(lambda: bridge.retry_record(record_id))
+        self.retry.setVisible(item.state == "failed")
+        colour = RECORD_COLOURS.get(item.state, "#d0d7e2")
+        self.setStyleSheet(
+            f"QFrame#record_{item.record_id} {{ background: #ffffff; border-radius: 12px; "
+            f"border: 3px solid {colour}; }} QLabel {{ font-size: 20px; }}"
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 8, 14, 8)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.retry)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        item = self.item
+        states = {
+            "pending": self.tr("waiting to be sent"),
+            "sending": self.tr("being sent"),
+            "sent": self.tr("sent"),
+            "failed": self.tr("refused by the recipient"),
+        }
+        first = [
+            f"<b>{item.record_id[:8]}</b>",
+            _html(self.tr("consultation of {date}").replace("{date}", local_time(item.created_at))),
+            f"<b>{_html(states.get(item.state, item.state))}</b>",
+        ]
+        if item.state == "sent" and item.sent_at:
+            first[-1] = "<b>{}</b>".format(
+                _html(self.tr("sent on {date}").replace("{date}", local_time(item.sent_at)))
+            )
+        lines = ["  ·  ".join(first)]
+        second = [self.tr("Attempts: {n}").replace("{n}", str(item.attempts))]
+        waiting_for_a_destination = item.last_error_code == "no_destination"
+        if item.next_attempt_at and item.state == "pending" and not waiting_for_a_destination:
+            second.append(
+                self.tr("next attempt: {time}").replace("{time}", local_time(item.next_attempt_at))
+            )
+        if item.purged:
+            second.append(self.tr("patient data erased after delivery"))
+        lines.append(_html("  ·  ".join(second)))
+        if item.last_error and item.state != "sent":
+            error = (
+                self.tr("no destination configured (records.endpoint)")
+                if item.last_error_code == "no_destination"
+                else item.last_error
+            )
+            lines.append(_html(self.tr("Last error: {error}").replace("{error}", error)))
+        self.text.setText("<br>".join(lines))
+        self.retry.setText(self.tr("Retry"))
+
+
+class RecordsSection(QWidget):
+    """The outbox for the technician: counts, the destination, and one row per record."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.setObjectName("records_section")
+        self.title = label(kind="subtitle")
+        self.counts = label()
+        self.counts.setObjectName("records_counts")
+        self.destination = label()
+        self.destination.setObjectName("records_destination")
+        self.destination.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.empty = label()
+        self.rows_box = QVBoxLayout()
+        self.rows_box.setSpacing(10)
+        self.rows: list[RecordRow] = []
+        self._items: tuple[OutboxItem, ...] | None = None
+        self._view: OutboxView | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 10, 0, 10)
+        layout.addWidget(self.title)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.destination)
+        layout.addWidget(self.empty)
+        layout.addLayout(self.rows_box)
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Consultation records"))
+        self.empty.setText(self.tr("No consultation record yet."))
+        for row in self.rows:
+            row.retranslate()
+        if self._view is not None:
+            self.show_outbox(self._view)
+
+    def show_outbox(self, view: OutboxView) -> None:
+        self._view = view
+        self.counts.setText(
+            self.tr(
+                "Waiting: {pending}  ·  Being sent: {sending}  ·  Sent: {sent}  ·  Refused: {failed}"
+            )
+            .replace("{pending}", str(view.pending))
+            .replace("{sending}", str(view.sending))
+            .replace("{sent}", str(view.sent))
+            .replace("{failed}", str(view.failed))
+        )
+        self.destination.setText(
+            self.tr("Destination: {destination}").replace("{destination}", view.destination)
+            if view.destination
+            else self.tr("No destination configured: records wait here (records.endpoint).")
+        )
+        self.empty.setVisible(not view.items)
+        if view.items == self._items:
+            return  # rebuilt only when a record changes: no flicker, no lost tap
+        self._items = view.items
+        for row in self.rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
+        for item in view.items:
+            row = RecordRow(item, self.bridge)
+            self.rows_box.addWidget(row)
+            self.rows.append(row)
+
+
 class TechnicianScreen(Screen):
     patient_facing = False
     physical_keyboard = True  # a technician may plug one in
 
-    def __init__(self, bridge: Bridge) -> None:
+    def __init__(self, bridge: Bridge, retention_days: float = 7.0) -> None:
         super().__init__(bridge)
+        self.retention_days = retention_days
         self.title = label(kind="title")
         self.progress = label(kind="subtitle")
         self.progress.setObjectName("test_progress")
@@ -252,6 +393,15 @@ class TechnicianScreen(Screen):
         self.bundle_path.setObjectName("bundle_path")
         self.bundle_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bundle_path.hide()
+        # Undelivered records past the retention delay: their patient data cannot be erased.
+        self.retention = label()
+        self.retention.setObjectName("retention_warning")
+        self.retention.setStyleSheet(
+            "font-size: 24px; font-weight: 700; color: #ffffff; background: #b00020; "
+            "border-radius: 10px; padding: 10px 16px;"
+        )
+        self.retention.hide()
+        self.records = RecordsSection(bridge)
         self.cards: dict[str, DeviceCard] = {}
         grid = QGridLayout()
         grid.setSpacing(14)
@@ -266,6 +416,7 @@ class TechnicianScreen(Screen):
         inner = QVBoxLayout(content)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addLayout(grid)
+        inner.addWidget(self.records)
         inner.addWidget(self.hygiene_title)
         inner.addWidget(self.hygiene)
         inner.addStretch(1)
@@ -286,6 +437,7 @@ class TechnicianScreen(Screen):
         layout.addWidget(self.title)
         layout.addWidget(self.progress)
         layout.addWidget(self.notice)
+        layout.addWidget(self.retention)
         layout.addWidget(self.bundle_path)
         layout.addWidget(self.scroll, 1)
         layout.addLayout(button_row(self.sign_out, self.bundle, self.test_all))
@@ -298,6 +450,7 @@ class TechnicianScreen(Screen):
         self.hygiene_title.setText(self.tr("Cleaning log (newest first)"))
         for card in self.cards.values():
             card.retranslate()
+        self.records.retranslate()
 
     def render(self, snap: Snapshot) -> None:
         tech = self.bridge.last_technician
@@ -342,15 +495,36 @@ class TechnicianScreen(Screen):
             if card is not None:
                 card.render(panel, testing, busy)
         self.test_all.setEnabled(not busy)
+        self._render_retention(tech.retention_blocked)
+        if tech.outbox is not None:
+            self.records.show_outbox(tech.outbox)
+        self.records.setVisible(tech.outbox is not None)
         if tech.hygiene:
             self.hygiene.setText(
                 "\n".join(
-                    f"{local_time(line.done_at)}  ·  {line.session_id[:8]}  ·  {line.item}"
+                    f"{local_time(line.done_at)}  ·  {line.session_id[:8]}  ·  "
+                    f"{messages.hygiene_item(line.item)}"
                     for line in tech.hygiene
                 )
             )
         else:
             self.hygiene.setText(self.tr("No cleaning recorded yet."))
+
+    def _render_retention(self, blocked: int) -> None:
+        if blocked:
+            self.retention.setText(
+                self.tr(
+                    "{n} record(s) not sent for more than {days} days: their data cannot be "
+                    "erased. Check the destination (kiosk outbox)."
+                )
+                .replace("{n}", str(blocked))
+                .replace("{days}", f"{self.retention_days:g}")
+            )
+        self.retention.setVisible(blocked > 0)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 __all__ = ["TechnicianScreen", "TechnicianSignInScreen", "add_months"]

@@ -126,6 +126,18 @@ class TriageScreen(Screen):
         self.details.set_value(triage.details if triage else "")
         self._refresh_buttons()
 
+    def forget(self) -> None:
+        super().forget()
+        self.pages.setCurrentIndex(0)
+        for flag in self.flags.values():
+            flag.clear()
+        self.reasons.clear()
+        self.details.set_value("")
+        self.details.set_error(None)
+        self.flags_error.show_error(None)
+        self.reason_error.show_error(None)
+        self._refresh_buttons()
+
     def render(self, snap: Snapshot) -> None:
         errors = {e.field: messages.field_error(e.code, e.params) for e in snap.field_errors}
         self.flags_error.show_error(errors.get("red_flags"))
