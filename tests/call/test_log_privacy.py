@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import logging
 import re
 import unicodedata
@@ -312,6 +313,11 @@ async def test_a_whole_session_logged_at_debug_holds_no_patient_data(
     try:
         session_id = await run_session(core, doctor, outbox_folder)
         measured = {m.kind: m.reading for m in core.repo.measurements(session_id)}
+        # The audit log outlives the patient's data (6 months): it must hold none either.
+        audit = "\n".join(
+            f"{row.actor} {row.action} {json.dumps(row.detail, ensure_ascii=False)}"
+            for row in core.repo.audit_log()
+        )
     finally:
         await doctor.close()
         await core.stop()
@@ -342,10 +348,12 @@ async def test_a_whole_session_logged_at_debug_holds_no_patient_data(
     assert len(lines) > 300, "the session was not logged at DEBUG"
     assert any(line.startswith("DEBUG aiortc") for line in lines)
     assert "flow: " in log_file
+    assert "transition" in audit and "report_received" in audit  # the audit log was read
     texts = {
         "log records": "\n".join(lines),
         "kiosk.log": log_file,
         "command output": printed.out + printed.err,
+        "audit log": audit,
     }
     patterns: list[tuple[str, re.Pattern[str]]] = []
     patterns += [("NIR", p) for p in nir_patterns()]
