@@ -11,12 +11,13 @@ import dataclasses
 import datetime as dt
 import json
 import platform
-import sqlite3
 import sys
 import zipfile
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import sqlcipher3
 
 from kiosk import __version__
 from kiosk.config import Config
@@ -40,11 +41,22 @@ DISTRIBUTIONS = {
 }
 
 
+def _sqlcipher_version() -> str | None:
+    connection = sqlcipher3.connect(":memory:")
+    try:
+        row = connection.execute("PRAGMA cipher_version").fetchone()
+    finally:
+        connection.close()
+    return str(row[0]) if row else None
+
+
 def versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {
         "kiosk": __version__,
         "python": sys.version.split()[0],
-        "sqlite": sqlite3.sqlite_version,
+        # The kiosk's database runs on SQLCipher's own SQLite (sqlcipher3), not the system's.
+        "sqlite": sqlcipher3.sqlite_version,
+        "sqlcipher": _sqlcipher_version(),
         "platform": platform.platform(),
     }
     for name, distribution in DISTRIBUTIONS.items():

@@ -73,6 +73,7 @@ def test_support_bundle_command(tmp_path: Path) -> None:
     ]
     assert panel[0]["port"] == "socket://127.0.0.1:9" and panel[0]["status"] == "unknown"
     assert versions["kiosk"] and versions["python"]
+    assert versions["sqlcipher"] and "community" in versions["sqlcipher"]  # the database engine
 
 
 def test_support_bundle_to_an_unwritable_place_is_one_line(tmp_path: Path) -> None:
