@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -456,7 +455,7 @@ class MeasurementService:
                     {},
                     (),
                     {"family": exc.device},
-                    dt.datetime.now(dt.UTC).isoformat(),
+                    self.session.clock.now().isoformat(),
                     self.session.assistant_id,
                     error={"code": exc.code, "params": params},
                 )

@@ -6,6 +6,7 @@ plugged back found again without restarting.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import time
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from devices.simulators.runner import Served
+from kiosk.clock import FakeClock
 from kiosk.config import Config, DevicesConfig
 from kiosk.core import Core
 from kiosk.errors import ConfigError
@@ -150,6 +152,26 @@ async def test_a_failed_measurement_is_explained_and_kept(
     (row,) = core.repo.measurements(session_id)
     assert row.status == "failed" and row.error is not None
     assert row.error["params"]["advice"] == "stay_still"
+
+
+@pytest.mark.asyncio
+async def test_a_failure_is_dated_by_the_cabin_clock(tmp_path: Path) -> None:
+    # The record's timeline orders everything by the kiosk's clock: a failure too.
+    clock = FakeClock(dt.datetime(2026, 5, 4, 10, 30, tzinfo=dt.UTC))
+    core = Core(Config(data_dir=tmp_path, devices=simulated("bp=motion")), clock)
+    try:
+        service = await at_measure_step(core)
+        await ready(core, "bp")
+        service.start("blood_pressure")
+        await wait_until(lambda: (r := run(core)) is not None and r.phase != "running", 30)
+        session_id = core.session.current_session_id
+        assert session_id is not None
+        (row,) = core.repo.measurements(session_id)
+        assert row.status == "failed"
+        assert dt.datetime.fromisoformat(row.taken_at) == clock.now()
+    finally:
+        await core.stop()
+        await asyncio.get_running_loop().shutdown_default_executor()
 
 
 @pytest.mark.asyncio
