@@ -124,6 +124,8 @@ def _build_parser() -> argparse.ArgumentParser:
     disable.add_argument("name")
     enable = actions.add_parser("enable", help="let a disabled assistant sign in again")
     enable.add_argument("name")
+    set_pin = actions.add_parser("set-pin", help="give an assistant a new PIN (asked twice)")
+    set_pin.add_argument("name")
 
     technician = commands.add_parser("technician", help="manage technicians (device panel PIN)")
     tech_actions = technician.add_subparsers(dest="action", metavar="ACTION")
@@ -134,6 +136,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tech_disable.add_argument("name")
     tech_enable = tech_actions.add_parser("enable", help="let a disabled technician sign in again")
     tech_enable.add_argument("name")
+    tech_pin = tech_actions.add_parser("set-pin", help="give a technician a new PIN (asked twice)")
+    tech_pin.add_argument("name")
 
     bundle = commands.add_parser(
         "support-bundle",
@@ -276,6 +280,7 @@ class _Role:
     add: Callable[[Repository, str, str], int]
     rows: Callable[[Repository], list[AssistantRow]]
     set_disabled: Callable[[Repository, int, bool], None]
+    set_pin: Callable[[Repository, int, str], None]
 
 
 _ROLES = {
@@ -288,6 +293,7 @@ _ROLES = {
         Repository.add_assistant,
         Repository.assistants,
         Repository.set_assistant_disabled,
+        Repository.set_assistant_pin,
     ),
     "technician": _Role(
         "technician",
@@ -298,13 +304,14 @@ _ROLES = {
         Repository.add_technician,
         Repository.technicians,
         Repository.set_technician_disabled,
+        Repository.set_technician_pin,
     ),
 }
 
 
 def _people_command(args: argparse.Namespace, config: Config, role: _Role) -> int:
     if args.action is None:
-        raise CliError(f"say what to do: kiosk {role.word} add|list|disable|enable")
+        raise CliError(f"say what to do: kiosk {role.word} add|list|disable|enable|set-pin")
     repo, opened = _repository(config)
     try:
         if args.action == "add":
@@ -321,8 +328,12 @@ def _people_command(args: argparse.Namespace, config: Config, role: _Role) -> in
             found = role.by_name(repo, args.name)
             if found is None:
                 raise role.not_found(f"no {role.word} named '{args.name}'")
-            role.set_disabled(repo, found.id, args.action == "disable")
-            print(f"{role.word} '{found.name}' {args.action}d")
+            if args.action == "set-pin":
+                role.set_pin(repo, found.id, hash_pin(_read_pin_twice()))
+                print(f"{role.word} '{found.name}': new PIN set")
+            else:
+                role.set_disabled(repo, found.id, args.action == "disable")
+                print(f"{role.word} '{found.name}' {args.action}d")
     finally:
         opened.close()
     return 0

@@ -240,6 +240,11 @@ class Repository:
             for r in self.db.table("assistants").rows_where(where, order_by="name")
         ]
 
+    def set_assistant_pin(self, assistant_id: int, pin_hash: str) -> None:
+        with self.atomic():
+            self.db.table("assistants").update(assistant_id, {"pin_hash": pin_hash})
+            self.audit("cli", "assistant_pin_changed", detail={"assistant_id": assistant_id})
+
     def set_assistant_disabled(self, assistant_id: int, disabled: bool) -> None:
         with self.atomic():
             self.db.table("assistants").update(assistant_id, {"disabled": int(disabled)})
@@ -640,6 +645,11 @@ class Repository:
             return None
         r = rows[0]
         return AssistantRow(r["id"], r["name"], r["pin_hash"], bool(r["disabled"]))
+
+    def set_technician_pin(self, technician_id: int, pin_hash: str) -> None:
+        with self.atomic():
+            self.db.table("technicians").update(technician_id, {"pin_hash": pin_hash})
+            self.audit("cli", "technician_pin_changed", detail={"technician_id": technician_id})
 
     def set_technician_disabled(self, technician_id: int, disabled: bool) -> None:
         with self.atomic():

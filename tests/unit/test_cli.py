@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import __version__
+from kiosk.services.auth import verify_pin
 from tests.support.kiosk_db import connect_kiosk_db
 
 _SCRIPT = Path(sys.executable).with_name("kiosk")
@@ -94,6 +95,29 @@ def test_add_then_list(tmp_path: Path) -> None:
     assert listed(tmp_path) == ["Alice\tactive"]
     # The PIN is not stored in clear text anywhere in the database file.
     assert b"48159263" not in (tmp_path / "kiosk.db").read_bytes()
+
+
+def stored_pin_hash(data_dir: Path, table: str, name: str) -> str:
+    with connect_kiosk_db(data_dir / "kiosk.db") as conn:
+        (found,) = conn.execute(f"SELECT pin_hash FROM {table} WHERE name = ?", (name,)).fetchone()
+    return str(found)
+
+
+@pytest.mark.parametrize("role,table", [("assistant", "assistants"), ("technician", "technicians")])
+def test_set_pin_replaces_a_forgotten_pin(tmp_path: Path, role: str, table: str) -> None:
+    assert kiosk(tmp_path, role, "add", "Alice", stdin="2580\n2580\n").returncode == 0
+    # Two different PINs typed: nothing changes, and it says why in one line.
+    assert "differ" in assert_one_line_error(
+        kiosk(tmp_path, role, "set-pin", "Alice", stdin="7410\n7411\n")
+    )
+    assert verify_pin("2580", stored_pin_hash(tmp_path, table, "Alice"))
+    done = kiosk(tmp_path, role, "set-pin", "alice", stdin="7410\n7410\n")  # any case
+    assert done.returncode == 0, done.stderr
+    assert "new PIN set" in done.stdout
+    stored = stored_pin_hash(tmp_path, table, "Alice")
+    assert verify_pin("7410", stored) and not verify_pin("2580", stored)
+    missing = kiosk(tmp_path, role, "set-pin", "Bob", stdin="7410\n7410\n")
+    assert "no " + role in assert_one_line_error(missing)
 
 
 def test_mismatched_pins_save_nothing(tmp_path: Path) -> None:
