@@ -81,7 +81,9 @@ install -D -m 0644 packaging/cabin-kiosk.service "$ROOT/lib/systemd/system/cabin
 install -D -m 0644 packaging/70-cabin-kiosk.rules "$ROOT/etc/udev/rules.d/70-cabin-kiosk.rules"
 install -d -m 0750 "$ROOT/etc/kiosk"
 install -m 0640 packaging/kiosk.toml "$ROOT/etc/kiosk/kiosk.toml"
-install -D -m 0644 docs/operations.md "$ROOT/usr/share/doc/cabin-kiosk/operations.md"
+for guide in operations.md assistant-guide.md doctor-guide.md devices.md; do
+  install -D -m 0644 "docs/$guide" "$ROOT/usr/share/doc/cabin-kiosk/$guide"
+done
 install -D -m 0644 /dev/stdin "$ROOT/usr/share/doc/cabin-kiosk/copyright" <<EOF
 Cabin kiosk $PY_VERSION: GNU Affero General Public License, version 3 or later
 (see /usr/share/common-licenses/AGPL-3 or https://www.gnu.org/licenses/agpl-3.0.html).

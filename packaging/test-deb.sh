@@ -188,6 +188,16 @@ installed() {
   [[ $status == "install ok installed "* ]]
 }
 
+guides() {
+  local guide
+  for guide in operations.md assistant-guide.md doctor-guide.md devices.md; do
+    [ -s "$ROOT/usr/share/doc/cabin-kiosk/$guide" ] || {
+      echo "no /usr/share/doc/cabin-kiosk/$guide"
+      return 1
+    }
+  done
+}
+
 kiosk_account() {
   local entry
   entry=$(in_root getent passwd kiosk) || return 1
@@ -466,6 +476,7 @@ remove_keeps_data() {
 }
 
 check "package installed" installed
+check "the guides (technician, assistant, doctor, devices) in /usr/share/doc/cabin-kiosk" guides
 check "user kiosk: system account, home /var/lib/kiosk, no login shell" kiosk_account
 check "user kiosk: groups dialout, video, audio (and render where it exists)" kiosk_groups
 check "/var/lib/kiosk is 0700 kiosk:kiosk" owner_mode /var/lib/kiosk "700 kiosk:kiosk"
