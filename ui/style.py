@@ -57,6 +57,7 @@ QLabel#call_banner {{
 }}
 QLabel#call_doctor_name {{ font-size: 26px; font-weight: 700; color: #0b3d91; }}
 QFrame#request_card {{ background: #fff8e1; border: 3px solid #c77700; border-radius: 12px; }}
+QFrame#request_card QPushButton {{ padding: 6px 10px; }}
 QLabel#request_what {{ font-size: 28px; font-weight: 700; color: #1b2430; }}
 QLabel#report_heading {{ font-size: 20px; font-weight: 700; color: #5c6b80; }}
 QLabel#report_conclusion, QLabel#report_advice {{ font-size: 30px; }}

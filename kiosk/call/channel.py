@@ -18,6 +18,7 @@ class _Item:
     seq: int
     kind: str
     texts: list[str]  # the message, then any unreliable follow-ups (a still's chunks)
+    key: str | None = None  # what it carries (a still's id): a newer copy replaces it
 
 
 @dataclass
@@ -33,6 +34,19 @@ class Outbox:
         self.next_seq += 1
         texts = [signaling.message(msg_type, seq=seq, **fields), *(follow_ups or [])]
         self._items.append(_Item(seq, msg_type, texts))
+        return seq, texts
+
+    def replace(
+        self, key: str, msg_type: str, follow_ups: list[str] | None = None, /, **fields: Any
+    ) -> tuple[int, list[str]]:
+        """Queue a reliable message that replaces any unacknowledged one with the same ``key``.
+
+        A still sent again (the patient's file sent again to a reloaded page) must not travel
+        twice when the first copy is still waiting for its acknowledgement.
+        """
+        self._items = [item for item in self._items if item.key != key]
+        seq, texts = self.push(msg_type, follow_ups, **fields)
+        self._items[-1].key = key
         return seq, texts
 
     def ack(self, seq: int) -> bool:

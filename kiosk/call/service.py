@@ -92,6 +92,14 @@ _DEVICE_KIND = {
 }
 _WIRE_KIND = {"blood_pressure": "bp", "body_temperature": "temperature", "oximetry": "spo2"}
 _MEASURE_KIND = {stored: kind for kind, stored in STORED_KIND.items()}  # stored -> started
+# Why a confirmed request ended without its result (request.status ``reason``), in plain words
+# for the ``message`` field; the doctor console shows its own words for the code.
+REQUEST_REASONS = {
+    "stopped": "the assistant stopped it before any result",
+    "not_kept": "the assistant did not keep the result",
+    "device_failed": "the device could not do it",
+    "closed_without_still": "the otoscope was shown, then closed without a still",
+}
 
 VideoListener = Callable[[str, np.ndarray[Any, Any]], None]  # ("doctor" | "self", BGR image)
 Listener = Callable[[CallSnapshot], None]
@@ -214,6 +222,9 @@ class CallService:
         self._lost = False
         self._progress_sent: dict[str, float] = {}
         self._kind_request: dict[str, str] = {}  # measurement kind -> the doctor's request id
+        self._request_seen: dict[str, str] = {}  # kind -> how far its run went (result, preview)
+        self._requests_check_due = False
+        self._jpegs: dict[int, tuple[bytes, int, int]] = {}  # image id -> JPEG, width, height
         self._otoscope_active = False
         self._room_opened = False
         self._bg: set[asyncio.Task[Any]] = set()
@@ -291,6 +302,11 @@ class CallService:
             self._begin(session.id)
         elif not in_call and self._task is not None:
             self._spawn(self._hang_up("session_left_call"), "call-hang-up")
+        if self._kind_request and not self._requests_check_due:
+            # After this publish has reached every listener: a result is published before it is
+            # recorded, and the record answers the request itself.
+            self._requests_check_due = True
+            asyncio.get_running_loop().call_soon(self._check_requests)
 
     def _begin(self, session_id: str) -> None:
         self._call_session = session_id
@@ -302,6 +318,8 @@ class CallService:
         self._outbox = Outbox()
         self._inbox = Inbox()
         self._kind_request = {}
+        self._request_seen = {}
+        self._jpegs = {}
         self._otoscope_active = False
         self._unavailable_sent = self._unavailable()
         self.reconnections = 0
@@ -357,6 +375,7 @@ class CallService:
         report = self.view_value.report
         self._call_id = None
         self._doctor = None
+        self._jpegs = {}  # no patient picture kept in memory after the call
         self._set(
             **vars(CallSnapshot(phase=CallPhase.ENDED if report else CallPhase.IDLE, report=report))
         )
@@ -739,6 +758,7 @@ class CallService:
             return
         self._take_request(request_id)
         self._kind_request[kind] = request_id
+        self._request_seen.pop(kind, None)
         self._push("request.status", request_id=request_id, status="confirmed")
         self.session.repo.audit(
             self.session.actor(),
@@ -765,6 +785,61 @@ class CallService:
         if found is not None:
             self._set(requests=tuple(r for r in self.view_value.requests if r is not found))
         return found
+
+    def _check_requests(self) -> None:
+        """Give every confirmed request whose measurement ended without a result its final status.
+
+        A stored measurement or a still answers its request itself (``_recorded``); this covers
+        the rest: the assistant stopped it ("Stop", leaving the step), did not keep the result,
+        or the device failed before anything could be stored (an otoscope that cannot open).
+        """
+        self._requests_check_due = False
+        if self._task is None or self.measurements is None:
+            return
+        measure = self.session.last.measure
+        run = measure.run if measure is not None else None
+        for kind in list(self._kind_request):
+            if run is not None and run.kind == kind and run.phase in ("running", "result"):
+                self._request_seen[kind] = "result" if run.phase == "result" else run.step
+                continue
+            if run is not None and run.kind == kind:  # failed, and nothing was stored
+                self._finish_request(kind, "failed", "device_failed", run.error_code)
+                continue
+            seen = self._request_seen.get(kind)
+            if seen == "result":
+                self._finish_request(kind, "failed", "not_kept")
+            elif kind == "otoscope" and seen == "preview":
+                self._finish_request(kind, "done", "closed_without_still")
+            else:
+                self._finish_request(kind, "failed", "stopped")
+
+    def _finish_request(
+        self, kind: str, status: str, reason: str | None = None, error: str | None = None
+    ) -> None:
+        """Send the final status of the confirmed request for ``kind``, if one is open."""
+        request_id = self._kind_request.pop(kind, None)
+        self._request_seen.pop(kind, None)
+        if request_id is not None:
+            self._end_request(request_id, status, reason, error)
+
+    def _end_request(
+        self, request_id: str, status: str, reason: str | None = None, error: str | None = None
+    ) -> None:
+        fields: dict[str, Any] = {}
+        if reason is not None:
+            fields["reason"] = reason
+            fields["message"] = REQUEST_REASONS[reason]
+        if error is not None:
+            fields["error"] = error
+        self._push("request.status", request_id=request_id, status=status, **fields)
+        logger.info("call: a request ended %s (%s)", status, reason or "result")
+        if reason is not None:  # a result is in the audit log already (accepted, image stored)
+            self.session.repo.audit(
+                self.session.actor(),
+                "doctor_request_ended",
+                self._call_session,
+                {"request": request_id, "status": status, "reason": reason, "error": error},
+            )
 
     async def _on_report(self, msg: dict[str, Any]) -> None:
         session_id = self._call_session
@@ -854,6 +929,15 @@ class CallService:
         self.session.repo.audit(
             self.session.actor(), "patient_data_shared", session_id, {"with": "doctor"}
         )
+        # Every still of the session follows the file, oldest first, those taken before the
+        # call too; a still the page already shows is recognised by its still_id.
+        self._spawn(self._push_stills(session_id, self._outbox), "call-stills")
+
+    async def _push_stills(self, session_id: str, outbox: Outbox) -> None:
+        for image in self.session.repo.images(session_id):
+            if outbox is not self._outbox:  # the call ended, or a new one began
+                return
+            await self._send_still(image.id)
 
     def _recorded(self, what: str, row_id: int) -> None:
         if self._task is None or self._call_session is None:
@@ -864,30 +948,54 @@ class CallService:
             if row is None or row.session_id != self._call_session:
                 return
             self._push("measurement", **measurement_message(row))
-            request_id = self._kind_request.pop(_MEASURE_KIND.get(row.kind, ""), None)
-            if request_id is not None:
-                status = "failed" if row.status == "failed" else "done"
-                self._push("request.status", request_id=request_id, status=status)
+            kind = _MEASURE_KIND.get(row.kind, "")
+            if row.status == "failed":
+                error = row.error.get("code") if row.error else None
+                self._finish_request(kind, "failed", "device_failed", error)
+            else:
+                self._finish_request(kind, "done")
         elif what == "image":
-            self._spawn(self._send_still(row_id), "call-still")
+            # The still answers the doctor's "show the otoscope", once it is on its way.
+            request_id = self._kind_request.pop("otoscope", None)
+            self._request_seen.pop("otoscope", None)
+            self._spawn(self._send_still(row_id, request_id), "call-still")
 
-    async def _send_still(self, image_id: int) -> None:
-        png = self.session.repo.image_png(image_id)
-        if png is None:
+    async def _send_still(self, image_id: int, request_id: str | None = None) -> None:
+        """Queue one stored still (still.begin, its chunks, still.end) for the doctor."""
+        outbox = self._outbox
+        image = next(
+            (r for r in self.session.repo.images(self._call_session or "") if r.id == image_id),
+            None,
+        )
+        converted = self._jpegs.get(image_id)
+        if image is not None and converted is None:
+            png = self.session.repo.image_png(image_id)
+            if png is not None:
+                loop = asyncio.get_running_loop()
+                try:
+                    converted = await loop.run_in_executor(None, _png_to_jpeg, png)
+                except ValueError as exc:
+                    logger.error("call: still %d cannot be sent: %s", image_id, exc)
+        if outbox is not self._outbox:  # the call ended meanwhile
             return
-        loop = asyncio.get_running_loop()
-        jpeg, width, height = await loop.run_in_executor(None, _png_to_jpeg, png)
+        if converted is not None:
+            self._jpegs[image_id] = converted
+        if image is None or converted is None:
+            if request_id is not None:
+                self._end_request(request_id, "failed", "device_failed")
+            return
+        jpeg, width, height = converted
         data = base64.b64encode(jpeg).decode("ascii")
         pieces = [data[i : i + STILL_CHUNK_CHARS] for i in range(0, len(data), STILL_CHUNK_CHARS)]
         still_id = f"s-{image_id}"
-        sites = {r.id: r.site for r in self.session.repo.images(self._call_session or "")}
-        site = sites.get(image_id, "other")
+        site = image.site
         follow = [
             signaling.message("still.chunk", still_id=still_id, index=i, data=piece)
             for i, piece in enumerate(pieces)
         ]
         follow.append(signaling.message("still.end", still_id=still_id))
-        self._push(
+        _, texts = self._outbox.replace(
+            still_id,
             "still.begin",
             follow,
             still_id=still_id,
@@ -897,10 +1005,11 @@ class CallService:
             height=height,
             size=len(jpeg),
             chunks=len(pieces),
+            taken_at=image.taken_at,
         )
-        kind_request = self._kind_request.pop("otoscope", None)
-        if kind_request is not None:
-            self._push("request.status", request_id=kind_request, status="done")
+        self._send(texts)
+        if request_id is not None:
+            self._end_request(request_id, "done")
 
     def _live(self, update: LiveUpdate) -> None:
         every = PROGRESS_EVERY_S.get(update.kind)

@@ -52,6 +52,7 @@ CALL_ACTIONS = frozenset(
         "doctor_request",
         "doctor_request_confirmed",
         "doctor_request_declined",
+        "doctor_request_ended",
     }
 )
 # Device history kinds that count as incidents of a session when they happen during it.

@@ -154,6 +154,7 @@ EVENTS = {
     "doctor_request": "demande du médecin",
     "doctor_request_confirmed": "demande du médecin acceptée",
     "doctor_request_declined": "demande du médecin refusée",
+    "doctor_request_ended": "demande du médecin terminée sans résultat",
 }
 
 INCIDENTS = {

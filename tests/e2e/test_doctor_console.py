@@ -3,8 +3,8 @@ headless Chromium with its fake camera and microphone.
 
 The doctor logs in, takes the waiting cabin, receives its video (frame counters decoded from the
 picture in the page) and audio (a WebAudio analyser's level), sees a blood pressure taken in the
-cabin appear with the simulator's values, asks for a temperature, receives an otoscope still and
-sends the report, which the kiosk shows and stores. The second test cuts the network in the middle.
+cabin appear with the simulator's values, asks for a temperature, receives an otoscope still taken
+before the call and one taken during it, and sends the report, which the kiosk shows and stores. The second test cuts the network in the middle.
 
 Run inside a network namespace with only ``lo`` (scripts/test.sh does, through
 ../shared/tools/loopback-only): that proves nothing leaves the machine, and lets the second test
@@ -204,11 +204,19 @@ def send_report(driver: Any) -> None:
 def test_a_whole_consultation_from_the_doctors_browser(stack: Stack) -> None:
     from selenium.webdriver.common.by import By
 
+    # A still of the left ear, taken before the call.
+    stack.run(lambda: stack.core.measurements.start("otoscope"))  # type: ignore[union-attr]
+    wait_py(lambda: stack.run_view() == ("otoscope", "running", "preview"), 10, "otoscope on")
+    stack.run_async(stack.core.measurements.capture("left_ear"))  # type: ignore[union-attr]
+    stack.run_async(stack.core.measurements.close())  # type: ignore[union-attr]
+    assert stack.images() == 1
     with browser.chromium() as driver:
         log_in_and_take_the_patient(stack, driver)
-        # The patient's file, with what was measured before the call.
+        # The patient's file, with what was measured before the call, and the still.
         wait_js(driver, "window.consoleState.patient && window.consoleState.patient.last_name")
         assert driver.execute_script("return window.consoleState.patient.age") == 67
+        early = wait_js(driver, "window.consoleState.stills[0]", 10, "the early still")
+        assert early["side"] == "left" and (early["width"], early["height"]) == (1280, 960)
         # SpO2 cannot be taken here, and the page says why.
         note = wait_js(driver, "document.getElementById('unavailable-spo2')", 5)
         assert "hors service" in note.text and note.is_displayed()
@@ -245,8 +253,14 @@ def test_a_whole_consultation_from_the_doctors_browser(stack: Stack) -> None:
         wait_py(lambda: stack.run_view() == ("otoscope", "running", "preview"), 10, "otoscope on")
         began = time.monotonic()
         stack.run_async(stack.core.measurements.capture("right_ear"))  # type: ignore[union-attr]
-        assert stack.images() == 1, f"no still stored: {stack.run_view()}"
-        still = wait_js(driver, "window.consoleState.stills[0]", 10, "the still on the page")
+        assert stack.images() == 2, f"no still stored: {stack.run_view()}"
+        still = wait_js(
+            driver,
+            "window.consoleState.stills.find(s => s.side === 'right')",
+            10,
+            "the still on the page",
+        )
+        assert driver.execute_script("return window.consoleState.stills.length") == 2
         assert time.monotonic() - began < 3.0
         assert (still["width"], still["height"]) == (1280, 960)
         # The report: shown and stored in the cabin, which moves to REPORT.

@@ -225,6 +225,7 @@ def test_a_session_that_is_left_leaves_nothing_on_screen(
         wait_for_screen(qtbot, kiosk, kiosk.window.signin, timeout=15000)
     else:
         tap(qtbot, screen_of(kiosk).end)  # the patient leaves
+        tap(qtbot, screen_of(kiosk).confirm.yes)
         ending_screen = kiosk.window.by_state[State.ABANDONED]
         wait_for_screen(qtbot, kiosk, ending_screen)
         tap(qtbot, button(ending_screen, "close"))

@@ -140,6 +140,7 @@ def test_back_and_cancel(qtbot: QtBot, make_kiosk: MakeKiosk, tmp_path: Path) ->
     wait_for_screen(qtbot, kiosk, identify)
     assert identify.fields["family_name"].value() == "Martin", "going back shows what was entered"
     tap(qtbot, button(identify, "cancel"))
+    tap(qtbot, identify.confirm.yes)  # ending asks first
     wait_for_screen(qtbot, kiosk, kiosk.window.by_state[State.ABANDONED])
 
 

@@ -68,6 +68,18 @@ def test_unacknowledged_messages_are_sent_again_in_order_and_acknowledged_ones_n
     assert box.ack(2) and box.pending() == [] and len(box) == 0
 
 
+def test_a_still_queued_again_replaces_its_unacknowledged_copy() -> None:
+    box = Outbox()
+    box.replace("s-1", "still.begin", ["a-0", "a-end"], still_id="s-1", chunks=1)
+    box.push("session", None, patient={})
+    seq, _ = box.replace("s-1", "still.begin", ["b-0", "b-end"], still_id="s-1", chunks=1)
+    session, begin, *chunks = box.pending()
+    assert json.loads(session)["type"] == "session"
+    assert json.loads(begin)["seq"] == seq and chunks == ["b-0", "b-end"]
+    assert len(box) == 2  # one session, one copy of the still
+    assert not box.ack(1)  # the replaced copy is gone: its late ack changes nothing
+
+
 def test_a_message_received_twice_is_handled_once() -> None:
     inbox = Inbox()
     assert inbox.first_time(1)

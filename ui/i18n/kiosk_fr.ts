@@ -128,6 +128,24 @@
     </message>
 </context>
 <context>
+    <name>ConfirmOverlay</name>
+    <message>
+        <location filename="../widgets/confirm.py" line="72"/>
+        <source>End the session? The measurements already taken are kept.</source>
+        <translation>Terminer la séance ? Les mesures déjà prises sont conservées.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/confirm.py" line="73"/>
+        <source>Yes, end it</source>
+        <translation>Oui, terminer</translation>
+    </message>
+    <message>
+        <location filename="../widgets/confirm.py" line="74"/>
+        <source>No, continue</source>
+        <translation>Non, continuer</translation>
+    </message>
+</context>
+<context>
     <name>ConsentScreen</name>
     <message>
         <location filename="../screens/consent.py" line="42"/>

@@ -9,7 +9,6 @@ session) ask first, over the whole screen, with two large answers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,6 +35,7 @@ from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen, blank_texts
 from ui.screens.measure import MeasureScreen, local_time, repolish
+from ui.widgets.confirm import ConfirmOverlay
 from ui.widgets.pdf_view import PdfViewer
 from ui.widgets.preview import PreviewView
 from ui.widgets.touch import big_button, label
@@ -71,64 +71,6 @@ class NoticeBox(QWidget):
         text = messages.notice(notice.code, notice.params) if notice else ""
         self.text.setText(text)
         self.setVisible(bool(text))
-
-
-class ConfirmOverlay(QFrame):
-    """A question over the whole screen with two large answers, before anything hard to undo."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("overlay")
-        dialog = QFrame()
-        dialog.setObjectName("dialog")
-        self.question = label(kind="title")
-        self.no = big_button(name="confirm_no")
-        self.no.clicked.connect(self.reset)
-        self.yes = big_button(role="danger", name="confirm_yes")
-        self.yes.clicked.connect(self._yes)
-        answers = QHBoxLayout()
-        answers.setSpacing(20)
-        answers.addWidget(self.no, 1)
-        answers.addWidget(self.yes, 1)
-        inner = QVBoxLayout(dialog)
-        inner.setContentsMargins(40, 30, 40, 30)
-        inner.setSpacing(24)
-        inner.addWidget(self.question)
-        inner.addLayout(answers)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(dialog, 4)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addLayout(row)
-        layout.addStretch(1)
-        self._action: Callable[[], None] | None = None
-        self.hide()
-
-    def ask(self, question: str, yes: str, no: str, action: Callable[[], None]) -> None:
-        self.question.setText(question)
-        self.yes.setText(yes)
-        self.no.setText(no)
-        self._action = action
-        self.cover()
-        self.show()
-        self.raise_()
-
-    def cover(self) -> None:
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-
-    def reset(self) -> None:
-        self._action = None
-        self.hide()
-
-    def _yes(self) -> None:
-        action, self._action = self._action, None
-        self.hide()
-        if action is not None:
-            action()
 
 
 class VideoStage(QWidget):

@@ -1,10 +1,15 @@
-"""IDLE, an assistant signed in: start a session, resume an interrupted one, or sign out."""
+"""IDLE, an assistant signed in: start a session, resume an interrupted one, or sign out.
+
+Every interrupted session is listed, however many there are: the list scrolls (by dragging it,
+with a wide scroll bar) rather than leaving any session out of reach.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QPushButton, QVBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QScroller, QVBoxLayout, QWidget
 
 from kiosk.flow import State
 from kiosk.services.session import Snapshot
@@ -18,6 +23,8 @@ if TYPE_CHECKING:
 
 RECORDS_CALM = "font-size: 22px; color: #33415c;"
 RECORDS_ALERT = "font-size: 24px; font-weight: 600; color: #b00020;"
+# The list and its viewport show the screen's background, not a grey box.
+RESUME_LIST_STYLE = "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
 
 
 class HomeScreen(Screen):
@@ -35,7 +42,22 @@ class HomeScreen(Screen):
         self.finish_cleaning = big_button(role="primary", name="resume_cleaning")
         self.finish_cleaning.clicked.connect(self._finish_cleaning)
         self.resume_title = label(kind="subtitle")
-        self.resume_box = QVBoxLayout()
+        resume_list = QWidget()
+        self.resume_box = QVBoxLayout(resume_list)
+        self.resume_box.setContentsMargins(0, 0, 0, 0)
+        self.resume_box.setSpacing(12)
+        self.resume_box.addStretch(1)  # the buttons go above it, at the top of the list
+        self.resume_scroll = QScrollArea()
+        self.resume_scroll.setObjectName("resume_scroll")
+        self.resume_scroll.setStyleSheet(RESUME_LIST_STYLE)
+        self.resume_scroll.setWidgetResizable(True)
+        self.resume_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.resume_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.resume_scroll.setWidget(resume_list)
+        self.resume_scroll.hide()
+        QScroller.grabGesture(
+            self.resume_scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
+        )
         self.resume_buttons: list[QPushButton] = []
         self._shown: tuple[tuple[str, str, str], ...] = ()
         self.notice = label(kind="notice")
@@ -55,8 +77,8 @@ class HomeScreen(Screen):
         layout.addWidget(self.cleaning)
         layout.addWidget(self.finish_cleaning)
         layout.addWidget(self.resume_title)
-        layout.addLayout(self.resume_box)
-        layout.addStretch(1)
+        layout.addWidget(self.resume_scroll, 1)
+        layout.addStretch(0)  # takes the room when there is nothing to resume
         layout.addWidget(self.records)
         layout.addWidget(self.notice)
         layout.addLayout(bottom)
@@ -82,7 +104,7 @@ class HomeScreen(Screen):
         self.cleaning.setVisible(due is not None)
         self.finish_cleaning.setVisible(due is not None)
         others = [item for item in snap.resumable if due is None or item.id != due.id]
-        shown = tuple((item.id, item.patient, item.state) for item in others[:4])
+        shown = tuple((item.id, item.patient, item.state) for item in others)
         if shown != self._shown:  # rebuild only when the list changes: no flicker, no lost tap
             self._shown = shown
             for button in self.resume_buttons:
@@ -99,10 +121,11 @@ class HomeScreen(Screen):
                         lambda s: s.resume_session(sid)
                     )
                 )
-                self.resume_box.addWidget(button)
+                self.resume_box.insertWidget(self.resume_box.count() - 1, button)
                 button.show()
                 self.resume_buttons.append(button)
         self.resume_title.setVisible(bool(others))
+        self.resume_scroll.setVisible(bool(others))
         text = messages.notice(snap.notice.code, snap.notice.params) if snap.notice else ""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
@@ -153,6 +176,7 @@ class HomeScreen(Screen):
             button.deleteLater()
         self.resume_buttons = []
         self.resume_title.hide()
+        self.resume_scroll.hide()
         self.notice.setText("")
         self.title.setText("")
 

@@ -9,6 +9,7 @@ from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
+from ui.widgets.confirm import ConfirmOverlay
 from ui.widgets.touch import ChoiceGroup, ErrorLabel, TextField, big_button, button_row, label
 
 FIELDS = ("family_name", "given_names", "birth_date", "nir", "treating_physician")
@@ -37,7 +38,7 @@ class IdentifyScreen(Screen):
         grid.addWidget(self.fields["nir"], 1, 1)
         grid.addWidget(self.fields["treating_physician"], 2, 1)
         self.cancel = big_button(role="danger", name="cancel")
-        self.cancel.clicked.connect(lambda: self.bridge.command(lambda s: s.cancel(State.IDENTIFY)))
+        self.cancel.clicked.connect(self._ask_cancel)
         self.next = big_button(role="primary", name="next")
         self.next.clicked.connect(self._submit)
         buttons = button_row(self.cancel, self.next)
@@ -46,6 +47,8 @@ class IdentifyScreen(Screen):
         layout.addLayout(grid)
         layout.addStretch(1)
         layout.addLayout(buttons)
+        # Cancelling asks first: a touch in a small booth is easily an accident.
+        self.confirm = ConfirmOverlay(self)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -67,6 +70,7 @@ class IdentifyScreen(Screen):
         self.next.setText(self.tr("Next"))
 
     def enter(self, snap: Snapshot) -> None:
+        self.confirm.reset()
         identity = snap.session.identity if snap.session else None
         values = identity.to_dict() if identity else {}
         for name, field in self.fields.items():
@@ -77,6 +81,7 @@ class IdentifyScreen(Screen):
 
     def forget(self) -> None:
         super().forget()
+        self.confirm.reset()
         for field in self.fields.values():
             field.set_value("")
             field.set_error(None)
@@ -88,6 +93,11 @@ class IdentifyScreen(Screen):
         for name, field in self.fields.items():
             field.set_error(errors.get(name))
         self.sex_error.show_error(errors.get("sex"))
+
+    def _ask_cancel(self) -> None:
+        self.confirm.ask_end_session(
+            lambda: self.bridge.command(lambda s: s.cancel(State.IDENTIFY))
+        )
 
     def _submit(self) -> None:
         raw = {name: field.value() for name, field in self.fields.items()}

@@ -42,6 +42,7 @@ from kiosk.services.session import Snapshot
 from ui import messages
 from ui.bridge import Bridge
 from ui.screens.base import Screen
+from ui.widgets.confirm import ConfirmOverlay
 from ui.widgets.gauge import CuffGauge
 from ui.widgets.pleth import PlethWave
 from ui.widgets.posture import PosturePicture
@@ -174,6 +175,8 @@ class MeasureScreen(Screen):
             layout.setContentsMargins(40, 10, 40, 20)
         layout.addWidget(self.notice_box)
         layout.addWidget(self.pages)
+        # Ending the session asks first: a touch in a small booth is easily an accident.
+        self.confirm = ConfirmOverlay(self)
         bridge.live.connect(self._live)
         self.retranslate()
 
@@ -201,7 +204,7 @@ class MeasureScreen(Screen):
         self.back = big_button(name="back")
         self.back.clicked.connect(lambda: self.bridge.command(lambda s: s.go_back(State.MEASURE)))
         self.end = big_button(role="danger", name="cancel")
-        self.end.clicked.connect(lambda: self.bridge.command(lambda s: s.cancel(State.MEASURE)))
+        self.end.clicked.connect(self._ask_end)
         self.call_doctor = big_button(role="primary", name="call_doctor")
         self.call_doctor.clicked.connect(
             lambda: self.bridge.command(lambda s: s.apply(CallDoctor(), State.MEASURE))
@@ -211,12 +214,16 @@ class MeasureScreen(Screen):
         self.microphone_warning = label()
         self.microphone_warning.setObjectName("warning")
         self.microphone_warning.hide()
-        # Ways back or out on the left, the way forward (the doctor) on the right.
+        # Ways back or out on the left, the way forward (the doctor) on the right, wider: its
+        # bold words are the longest, and it never gets narrower than they are.
+        self.call_doctor.setSizePolicy(
+            QSizePolicy.Policy.MinimumExpanding, QSizePolicy.Policy.Fixed
+        )
         row = QHBoxLayout()
-        row.addWidget(self.back, 1)
-        row.addWidget(self.end, 1)
+        row.addWidget(self.back, 2)
+        row.addWidget(self.end, 2)
         row.addStretch(1)
-        row.addWidget(self.call_doctor, 1)
+        row.addWidget(self.call_doctor, 3)
         if self.in_call:
             for button in (self.back, self.end, self.call_doctor):
                 button.hide()
@@ -388,8 +395,12 @@ class MeasureScreen(Screen):
         self._cards_shown = None  # rebuilt in the new language
         self._menu_stills_shown = None
 
+    def enter(self, snap: Snapshot) -> None:
+        self.confirm.reset()  # a question left open belongs to the last time on this step
+
     def forget(self) -> None:
         super().forget()
+        self.confirm.reset()
         self._run = None
         self.summary.setText("")
         self.readings.setText("")
@@ -419,6 +430,9 @@ class MeasureScreen(Screen):
 
     def _close(self) -> None:
         self.bridge.measure(lambda m: m.close())
+
+    def _ask_end(self) -> None:
+        self.confirm.ask_end_session(lambda: self.bridge.command(lambda s: s.cancel(State.MEASURE)))
 
     def _capture(self, site: str) -> None:
         self.bridge.measure(lambda m: m.capture(site))

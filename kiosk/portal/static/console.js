@@ -98,6 +98,13 @@
     done: "faite",
     failed: "échec",
   };
+  // Why a confirmed request ended without its result (request.status `reason`).
+  const REQUEST_REASONS = {
+    stopped: "arrêtée par l'assistant(e) avant le résultat",
+    not_kept: "résultat non retenu par l'assistant(e)",
+    device_failed: "l'appareil n'a pas pu la faire",
+    closed_without_still: "otoscope montré puis fermé, sans image",
+  };
   const ENDED = {
     report_received: "Compte-rendu reçu par la cabine. Consultation terminée.",
     doctor_ended: "Vous avez raccroché. Consultation terminée.",
@@ -1211,9 +1218,24 @@
     not_installed: "Pas d'appareil pour cette mesure dans cette cabine.",
   };
 
+  const OTOSCOPE_UNAVAILABLE = {
+    out_of_service: "Otoscope hors service (échec de l'autotest) : pas d'image possible.",
+    not_connected: "Otoscope débranché : pas d'image possible.",
+    not_installed: "Pas d'otoscope dans cette cabine.",
+  };
+
   // Which measurements the cabin cannot take now, and why (in `session`, then `devices`).
   function renderUnavailable(map) {
     state.unavailable = map && typeof map === "object" ? map : {};
+    // The otoscope's note goes under its video and in the stills panel.
+    const scope = state.unavailable.otoscope;
+    const scopeText = scope ? OTOSCOPE_UNAVAILABLE[scope] || `Otoscope indisponible (${scope}).` : "";
+    for (const id of ["unavailable-otoscope", "unavailable-stills"]) {
+      const note = $(id);
+      if (!note) continue;
+      note.textContent = scopeText;
+      note.hidden = !scope;
+    }
     for (const kind of ["bp", "temperature", "spo2"]) {
       const none = $(`none-${kind}`);
       if (!none) continue;
@@ -1386,6 +1408,7 @@
     state.requests[msg.request_id] = msg.status;
     const entry = requestOrder.find((r) => r.requestId === msg.request_id);
     if (entry && typeof msg.message === "string") entry.message = msg.message;
+    if (entry) entry.reason = typeof msg.reason === "string" ? msg.reason : null;
     renderRequests();
   }
 
@@ -1394,12 +1417,14 @@
     for (const entry of requestOrder.slice().reverse()) {
       const status = state.requests[entry.requestId] || "pending";
       const time = entry.at.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+      let label = REQUEST_STATUS[status] || status;
+      if (entry.reason) label += ` : ${REQUEST_REASONS[entry.reason] || entry.reason}`;
       ui.requests.append(
         el(
           "li",
           null,
           el("span", null, `${time} · ${ACTIONS[entry.action] || entry.action}`),
-          el("span", { class: `req-status req-${status}`, title: entry.message || "" }, REQUEST_STATUS[status] || status)
+          el("span", { class: `req-status req-${status}`, title: entry.message || "" }, label)
         )
       );
     }
@@ -1472,6 +1497,7 @@
     const mime = typeof begin.mime === "string" ? begin.mime : "image/jpeg";
     const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
     currentCall.stillUrls.push(url);
+    const takenAt = typeof begin.taken_at === "string" ? Date.parse(begin.taken_at) : NaN;
     const info = {
       still_id: stillId,
       side: begin.side === undefined ? null : begin.side,
@@ -1479,6 +1505,7 @@
       height: begin.height,
       size: typeof begin.size === "number" ? begin.size : bytes.length,
       receivedAt: Date.now(),
+      takenAt: Number.isNaN(takenAt) ? null : takenAt,
     };
     state.stills.push(info);
     renderStill(info, url);
@@ -1486,7 +1513,7 @@
 
   function stillLabel(info) {
     const side = info.side === "left" ? "Oreille gauche" : info.side === "right" ? "Oreille droite" : "Otoscope";
-    const time = new Date(info.receivedAt).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    const time = new Date(info.takenAt || info.receivedAt).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
     return `${side} · ${time}`;
   }
 
