@@ -20,8 +20,8 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ import sqlite_utils
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import KioskError, StorageError
 from kiosk.storage.migrations import Migration, migrate
+from kiosk.storage.transaction import immediate_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -242,21 +243,9 @@ class PortalStore:
     def _now(self) -> str:
         return stamp(self.clock.now())
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """One transaction, taking the write lock at once (see Repository.atomic)."""
-        conn = self.db.conn
-        if conn.in_transaction:
-            with self.db.atomic():
-                yield
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.execute("COMMIT")
+    def atomic(self) -> AbstractContextManager[None]:
+        """One transaction (kiosk.storage.transaction.immediate_transaction)."""
+        return immediate_transaction(self.db)
 
     # -- audit log -------------------------------------------------------------------------------
     def audit(self, actor: str, action: str, detail: Mapping[str, Any] | None = None) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ import sqlite_utils
 
 from kiosk.clock import Clock
 from kiosk.identity import PatientIdentity
+from kiosk.storage.transaction import immediate_transaction
 
 
 @dataclass(frozen=True)
@@ -158,31 +159,9 @@ class Repository:
     def _now(self) -> str:
         return self.clock.now().isoformat()
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """One transaction (nested blocks become savepoints).
-
-        The outermost block starts with BEGIN IMMEDIATE: it takes the write lock at once, so it
-        waits for the busy timeout when another program writes, instead of failing on the upgrade
-        from a read to a write.
-        """
-        conn = self.db.conn
-        if conn.in_transaction:
-            with self.db.atomic():
-                yield
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            conn.rollback()
-            raise
-        try:
-            conn.execute("COMMIT")  # a full disk can refuse the commit itself
-        except BaseException:
-            if conn.in_transaction:
-                conn.rollback()
-            raise
+    def atomic(self) -> AbstractContextManager[None]:
+        """One transaction (kiosk.storage.transaction.immediate_transaction)."""
+        return immediate_transaction(self.db)
 
     # -- audit log ---------------------------------------------------------------------------
     def audit(

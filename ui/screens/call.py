@@ -151,10 +151,6 @@ class WaitingScreen(Screen):
         bridge.video.connect(self._video)
         self.retranslate()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.confirm.cover()
-
     def retranslate(self) -> None:
         self.caption.setText(
             self.tr("The patient sees themselves here: sit well back, face in the middle.")
@@ -361,10 +357,6 @@ class CallScreen(Screen):
         self.confirm = ConfirmOverlay(self)
         bridge.video.connect(self._video)
         self.retranslate()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.confirm.cover()
 
     def retranslate(self) -> None:
         self.stage.doctor.placeholder = self.tr("Waiting for the doctor's picture...")
